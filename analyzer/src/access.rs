@@ -1,0 +1,274 @@
+//! The vocabulary every stage speaks: a [`Location`] of state, and the [`AccessSet`] of a
+//! transaction (what it reads, writes and merely credits, plus any sound widenings).
+//!
+//! Input: locations produced by the analyzer (predicted) or by the executor (observed).
+//! Output: deterministically ordered sets that the scheduler turns into conflicts and the
+//! executor validates against.
+
+use std::collections::BTreeSet;
+
+use alloy_primitives::{Address, U256};
+use serde::{Deserialize, Serialize};
+
+/// One piece of EVM state that a transaction can read or write.
+///
+/// Ordered by address first, so the locations of one account sit together in a sorted set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Location {
+    /// The balance of an account.
+    Balance {
+        /// The account.
+        address: Address,
+    },
+    /// The nonce of an account.
+    Nonce {
+        /// The account.
+        address: Address,
+    },
+    /// The code (and so the code hash) of an account.
+    Code {
+        /// The account.
+        address: Address,
+    },
+    /// One storage slot of a contract.
+    Storage {
+        /// The contract.
+        address: Address,
+        /// The slot.
+        slot: U256,
+    },
+}
+
+impl Location {
+    /// The balance of `address`.
+    pub const fn balance(address: Address) -> Self {
+        Self::Balance { address }
+    }
+
+    /// The nonce of `address`.
+    pub const fn nonce(address: Address) -> Self {
+        Self::Nonce { address }
+    }
+
+    /// The code of `address`.
+    pub const fn code(address: Address) -> Self {
+        Self::Code { address }
+    }
+
+    /// Storage slot `slot` of `address`.
+    pub const fn storage(address: Address, slot: U256) -> Self {
+        Self::Storage { address, slot }
+    }
+
+    /// The account this location belongs to.
+    pub const fn address(&self) -> Address {
+        match *self {
+            Self::Balance { address }
+            | Self::Nonce { address }
+            | Self::Code { address }
+            | Self::Storage { address, .. } => address,
+        }
+    }
+
+    /// Whether this is a storage slot.
+    pub const fn is_storage(&self) -> bool {
+        matches!(self, Self::Storage { .. })
+    }
+}
+
+/// Why a prediction gave up precision. Every widening carries one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WideningReason {
+    /// A storage slot expression could not be evaluated to a constant.
+    UnresolvedSlot,
+    /// A jump target could not be resolved.
+    UnresolvedJump,
+    /// The target of a call could not be resolved.
+    UnresolvedCallTarget,
+    /// The address of a created contract could not be resolved.
+    UnresolvedCreate,
+    /// A loop over storage whose bound is unknown touches a family of slots.
+    UnboundedLoop,
+    /// The contract's analysis ran past its cost bound.
+    AnalysisBudget,
+    /// Calls nested deeper than the instantiation follows.
+    CallDepth,
+    /// The code is malformed or uses an opcode the analyzer does not model.
+    UnsupportedCode,
+    /// A contract may self-destruct.
+    Selfdestruct,
+    /// The pre-state view could not answer (a read budget ran out).
+    StateBudget,
+    /// No prediction was made (for example the empty prediction used in tests).
+    NoPrediction,
+}
+
+/// A sound over-approximation that stands for many locations at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "scope", rename_all = "snake_case")]
+pub enum Widening {
+    /// Every storage slot of one contract may be read and written.
+    Contract {
+        /// The contract whose whole storage is covered.
+        address: Address,
+        /// Why.
+        reason: WideningReason,
+    },
+    /// Anything may be read and written: the transaction is a barrier.
+    Everything {
+        /// Why.
+        reason: WideningReason,
+    },
+}
+
+impl Widening {
+    /// Why this widening was made.
+    pub const fn reason(&self) -> WideningReason {
+        match *self {
+            Self::Contract { reason, .. } | Self::Everything { reason } => reason,
+        }
+    }
+
+    /// Whether this widening covers `location`.
+    pub fn covers(&self, location: &Location) -> bool {
+        match *self {
+            Self::Everything { .. } => true,
+            Self::Contract { address, .. } => {
+                location.is_storage() && location.address() == address
+            }
+        }
+    }
+}
+
+/// The state a transaction touches, without values: the input of the scheduler.
+///
+/// `credits` are pure balance increases (the coinbase fee, a plain ETH transfer to an account)
+/// that commute with one another; they conflict only with a read or write of that balance.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessSet {
+    /// Locations read.
+    pub reads: BTreeSet<Location>,
+    /// Locations written.
+    pub writes: BTreeSet<Location>,
+    /// Accounts whose balance is only credited (commutative).
+    pub credits: BTreeSet<Address>,
+    /// Sound widenings that stand for locations not listed.
+    pub widenings: BTreeSet<Widening>,
+}
+
+impl AccessSet {
+    /// An empty access set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The widening that makes this transaction a barrier.
+    pub fn everything(reason: WideningReason) -> Self {
+        let mut set = Self::new();
+        set.widenings.insert(Widening::Everything { reason });
+        set
+    }
+
+    /// Whether this set is widened to the whole state.
+    pub fn is_everything(&self) -> bool {
+        self.widenings
+            .iter()
+            .any(|w| matches!(w, Widening::Everything { .. }))
+    }
+
+    /// Whether this set has any whole-contract widening.
+    pub fn has_contract_widening(&self) -> bool {
+        self.widenings
+            .iter()
+            .any(|w| matches!(w, Widening::Contract { .. }))
+    }
+
+    /// Whether `location` may be read according to this set.
+    pub fn may_read(&self, location: &Location) -> bool {
+        self.reads.contains(location)
+            || self.writes.contains(location)
+            || self.widenings.iter().any(|w| w.covers(location))
+    }
+
+    /// Whether `location` may be written according to this set.
+    pub fn may_write(&self, location: &Location) -> bool {
+        self.writes.contains(location) || self.widenings.iter().any(|w| w.covers(location))
+    }
+
+    /// Whether every access of `actual` is covered by this (predicted) set.
+    ///
+    /// A credit in `actual` is covered by a predicted credit or write of that balance.
+    ///
+    /// ```
+    /// use alloy_primitives::{Address, U256};
+    /// use foresight_analyzer::{AccessSet, Location};
+    ///
+    /// let a = Address::repeat_byte(1);
+    /// let mut predicted = AccessSet::new();
+    /// predicted.writes.insert(Location::storage(a, U256::from(3)));
+    /// let mut actual = AccessSet::new();
+    /// actual.reads.insert(Location::storage(a, U256::from(3)));
+    /// assert!(predicted.covers(&actual));
+    /// actual.reads.insert(Location::balance(a));
+    /// assert!(!predicted.covers(&actual));
+    /// ```
+    pub fn covers(&self, actual: &AccessSet) -> bool {
+        if self.is_everything() {
+            return true;
+        }
+        actual.reads.iter().all(|l| self.may_read(l))
+            && actual.writes.iter().all(|l| self.may_write(l))
+            && actual.credits.iter().all(|a| {
+                self.credits.contains(a) || self.may_write(&Location::balance(*a))
+            })
+    }
+
+    /// Adds everything of `other` to this set.
+    pub fn extend(&mut self, other: &AccessSet) {
+        self.reads.extend(other.reads.iter().copied());
+        self.writes.extend(other.writes.iter().copied());
+        self.credits.extend(other.credits.iter().copied());
+        self.widenings.extend(other.widenings.iter().copied());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contract_widening_covers_only_that_contracts_storage() {
+        let a = Address::repeat_byte(1);
+        let b = Address::repeat_byte(2);
+        let w = Widening::Contract {
+            address: a,
+            reason: WideningReason::UnresolvedSlot,
+        };
+        assert!(w.covers(&Location::storage(a, U256::from(7))));
+        assert!(!w.covers(&Location::storage(b, U256::from(7))));
+        assert!(!w.covers(&Location::balance(a)));
+    }
+
+    #[test]
+    fn everything_covers_all() {
+        let set = AccessSet::everything(WideningReason::NoPrediction);
+        let mut actual = AccessSet::new();
+        actual.writes.insert(Location::nonce(Address::ZERO));
+        actual.credits.insert(Address::ZERO);
+        assert!(set.covers(&actual));
+    }
+
+    #[test]
+    fn a_credit_is_covered_by_a_balance_write_but_not_a_read() {
+        let a = Address::repeat_byte(3);
+        let mut actual = AccessSet::new();
+        actual.credits.insert(a);
+        let mut predicted = AccessSet::new();
+        predicted.reads.insert(Location::balance(a));
+        assert!(!predicted.covers(&actual));
+        predicted.writes.insert(Location::balance(a));
+        assert!(predicted.covers(&actual));
+    }
+}
