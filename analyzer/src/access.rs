@@ -220,9 +220,10 @@ impl AccessSet {
         }
         actual.reads.iter().all(|l| self.may_read(l))
             && actual.writes.iter().all(|l| self.may_write(l))
-            && actual.credits.iter().all(|a| {
-                self.credits.contains(a) || self.may_write(&Location::balance(*a))
-            })
+            && actual
+                .credits
+                .iter()
+                .all(|a| self.credits.contains(a) || self.may_write(&Location::balance(*a)))
     }
 
     /// Adds everything of `other` to this set.

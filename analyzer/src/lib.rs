@@ -3,7 +3,128 @@
 //!
 //! This crate also owns the vocabulary that every later stage speaks ([`Location`],
 //! [`AccessSet`], [`Widening`]), because the dependency order is analyzer → scheduler → executor.
+//!
+//! Pipeline: [`Code`] (revm's jump-destination analysis) → abstract interpretation per entry
+//! ([`analyze_entry`], symbolic [`expr`] values over a stack/memory [`State`]) → cached
+//! [`EntrySummary`] per code hash and entry → per-transaction instantiation against a
+//! [`StateView`] ([`Analyzer::predict`]) → [`Prediction`]. [`compare_tx`] and
+//! [`AccuracyAccumulator`] measure predictions against executed access sets.
 
 mod access;
+pub mod accuracy;
+mod cache;
+pub mod cfg;
+pub mod dispatcher;
+pub mod domain;
+pub mod expr;
+mod instantiate;
+pub mod interpret;
+pub mod proxy;
+pub mod summary;
+
+use std::sync::Arc;
+
+use alloy_primitives::Bytes;
 
 pub use access::{AccessSet, Location, Widening, WideningReason};
+pub use accuracy::{
+    AccuracyAccumulator, AccuracyReport, TxAccuracy, UncoveredCode, aggregate, compare_tx,
+};
+pub use cfg::Code;
+pub use domain::State;
+pub use instantiate::{
+    BlockContext, MAX_CALL_DEPTH, MAX_FRAMES, MAX_STATE_READS, Prediction, StateView, TxInput,
+    WideningDetail,
+};
+pub use interpret::{AnalysisLimits, analyze_entry};
+pub use summary::{CallInput, CallKind, ContractSummary, Effect, EntryKey, EntrySummary};
+
+/// Predicts access sets; holds the concurrent summary cache (keyed by code hash).
+///
+/// `Send + Sync`: share one analyzer between threads; each summary is computed once.
+#[derive(Debug, Default)]
+pub struct Analyzer {
+    limits: AnalysisLimits,
+    cache: cache::Cache,
+}
+
+impl Analyzer {
+    /// An analyzer with the default [`AnalysisLimits`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An analyzer with explicit analysis bounds.
+    pub fn with_limits(limits: AnalysisLimits) -> Self {
+        Self {
+            limits,
+            cache: cache::Cache::default(),
+        }
+    }
+
+    /// The analysis bounds in use.
+    pub fn limits(&self) -> &AnalysisLimits {
+        &self.limits
+    }
+
+    /// Predicts what `tx` reads, writes and credits, from its inputs and the pre-state alone.
+    ///
+    /// ```
+    /// use alloy_primitives::{Address, Bytes, U256};
+    /// use foresight_analyzer::{Analyzer, BlockContext, Location, StateView, TxInput};
+    ///
+    /// struct Empty;
+    /// impl StateView for Empty {
+    ///     fn code(&self, _: Address) -> Option<Bytes> { None }
+    ///     fn storage(&self, _: Address, _: U256) -> U256 { U256::ZERO }
+    ///     fn balance(&self, _: Address) -> U256 { U256::ZERO }
+    ///     fn nonce(&self, _: Address) -> u64 { 0 }
+    /// }
+    ///
+    /// let (from, to) = (Address::repeat_byte(1), Address::repeat_byte(2));
+    /// let tx = TxInput { from, to: Some(to), value: U256::from(5), ..Default::default() };
+    /// let block = BlockContext { coinbase: Address::repeat_byte(3), number: 1, timestamp: 1 };
+    /// let p = Analyzer::new().predict(&tx, &block, &Empty);
+    /// assert!(p.access.writes.contains(&Location::balance(to)));
+    /// assert!(p.access.reads.contains(&Location::nonce(from)));
+    /// assert!(p.access.credits.contains(&block.coinbase));
+    /// assert!(p.access.widenings.is_empty());
+    /// ```
+    pub fn predict(&self, tx: &TxInput, block: &BlockContext, state: &dyn StateView) -> Prediction {
+        let mut inst = instantiate::Inst::new(&self.cache, &self.limits, state, block, tx.from);
+        inst.transaction(tx);
+        inst.finish()
+    }
+
+    /// The summary of every dispatched entry of `code` (cached per code hash).
+    pub fn summary(&self, code: &Bytes) -> Arc<ContractSummary> {
+        self.cache.get(None, code).contract(&self.limits)
+    }
+
+    /// The summary of one entry of `code` (cached per code hash and entry).
+    pub fn entry_summary(&self, code: &Bytes, key: EntryKey) -> Arc<EntrySummary> {
+        self.cache.get(None, code).entry(key, &self.limits)
+    }
+
+    /// Forgets every cached summary (for cold-cache measurements).
+    pub fn clear_cache(&self) {
+        self.cache.clear();
+    }
+
+    /// Number of distinct codes in the cache.
+    pub fn cached_codes(&self) -> usize {
+        self.cache.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn analyzer_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Analyzer>();
+        check::<Prediction>();
+    }
+}

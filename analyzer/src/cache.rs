@@ -1,0 +1,143 @@
+//! The concurrent summary cache: one [`CodeEntry`] per code hash (decoded code, proxy pattern,
+//! and the entry summaries analysed so far), plus a per-address memo so that a warm lookup does
+//! not hash the code again.
+//!
+//! Input: code bytes (and the address they were read from). Output: shared, immutable
+//! summaries; each entry of each code is analysed at most once per cache lifetime (two threads
+//! racing on a miss may both analyse; the first insert wins).
+
+use std::sync::{Arc, OnceLock, RwLock};
+
+use alloy_primitives::{
+    Address, B256, Bytes, keccak256,
+    map::{AddressHashMap, B256HashMap, HashMap},
+};
+
+use crate::{
+    cfg::Code,
+    dispatcher,
+    interpret::{AnalysisLimits, analyze_entry},
+    proxy::{self, CodeProxy},
+    summary::{ContractSummary, EntryKey, EntrySummary},
+};
+
+/// Everything cached about one code.
+#[derive(Debug)]
+pub struct CodeEntry {
+    /// keccak256 of the code.
+    pub hash: B256,
+    /// The decoded code.
+    pub code: Code,
+    /// A proxy pattern recognised in the code itself.
+    pub proxy: Option<CodeProxy>,
+    /// Whether the code contains CALL-family, CREATE or SELFDESTRUCT opcodes.
+    pub external: bool,
+    entries: RwLock<HashMap<EntryKey, Arc<EntrySummary>>>,
+    contract: OnceLock<Arc<ContractSummary>>,
+}
+
+impl CodeEntry {
+    fn new(hash: B256, raw: Bytes) -> Self {
+        let proxy = proxy::detect(&raw);
+        let code = Code::new(raw);
+        Self {
+            hash,
+            external: code.has_external_effects(),
+            code,
+            proxy,
+            entries: RwLock::new(HashMap::default()),
+            contract: OnceLock::new(),
+        }
+    }
+
+    /// The summary of one entry, analysed on first use.
+    pub fn entry(&self, key: EntryKey, limits: &AnalysisLimits) -> Arc<EntrySummary> {
+        if let Ok(map) = self.entries.read()
+            && let Some(s) = map.get(&key)
+        {
+            return s.clone();
+        }
+        let s = Arc::new(analyze_entry(&self.code, key, limits));
+        match self.entries.write() {
+            Ok(mut map) => map.entry(key).or_insert(s).clone(),
+            Err(_) => s,
+        }
+    }
+
+    /// The summary of every dispatched entry.
+    pub fn contract(&self, limits: &AnalysisLimits) -> Arc<ContractSummary> {
+        self.contract
+            .get_or_init(|| {
+                let selectors = dispatcher::selectors(&self.code);
+                let mut entries: Vec<_> = selectors
+                    .iter()
+                    .map(|s| self.entry(EntryKey::Selector(*s), limits))
+                    .collect();
+                entries.push(self.entry(EntryKey::Empty, limits));
+                Arc::new(ContractSummary {
+                    code_hash: self.hash,
+                    code_len: self.code.len(),
+                    selectors: selectors.iter().map(|s| format!("{s:#010x}")).collect(),
+                    proxy: self.proxy.map(|p| match p {
+                        CodeProxy::Eip1167(a) => format!("eip1167 {a}"),
+                        CodeProxy::Eip7702(a) => format!("eip7702 {a}"),
+                    }),
+                    entries,
+                })
+            })
+            .clone()
+    }
+}
+
+/// Code hash → entry, and address → (code, entry) for hash-free warm lookups.
+#[derive(Debug, Default)]
+pub struct Cache {
+    by_hash: RwLock<B256HashMap<Arc<CodeEntry>>>,
+    by_address: RwLock<AddressHashMap<(Bytes, Arc<CodeEntry>)>>,
+}
+
+impl Cache {
+    /// The entry for `code`, read from `address` if given.
+    pub fn get(&self, address: Option<Address>, code: &Bytes) -> Arc<CodeEntry> {
+        if let Some(a) = address
+            && let Ok(map) = self.by_address.read()
+            && let Some((b, e)) = map.get(&a)
+            && (std::ptr::eq(b.as_ptr(), code.as_ptr()) && b.len() == code.len() || b == code)
+        {
+            return e.clone();
+        }
+        let hash = keccak256(code);
+        let found = self.by_hash.read().ok().and_then(|m| m.get(&hash).cloned());
+        let entry = match found {
+            Some(e) => e,
+            None => {
+                let e = Arc::new(CodeEntry::new(hash, code.clone()));
+                match self.by_hash.write() {
+                    Ok(mut m) => m.entry(hash).or_insert(e).clone(),
+                    Err(_) => e,
+                }
+            }
+        };
+        if let Some(a) = address
+            && let Ok(mut map) = self.by_address.write()
+        {
+            map.insert(a, (code.clone(), entry.clone()));
+        }
+        entry
+    }
+
+    /// Forgets everything.
+    pub fn clear(&self) {
+        if let Ok(mut m) = self.by_hash.write() {
+            m.clear();
+        }
+        if let Ok(mut m) = self.by_address.write() {
+            m.clear();
+        }
+    }
+
+    /// Number of distinct codes cached.
+    pub fn len(&self) -> usize {
+        self.by_hash.read().map(|m| m.len()).unwrap_or(0)
+    }
+}

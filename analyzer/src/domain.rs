@@ -1,0 +1,355 @@
+//! The abstract machine state: a stack of symbolic expressions and a byte-precise memory log,
+//! with the join used at control-flow merges.
+//!
+//! Input: expressions from a [`Pool`]. Output: states the interpreter steps, keys for
+//! context-sensitive storage of states, and memory reads as byte segments (for MLOAD, KECCAK256
+//! and call inputs).
+
+use crate::expr::{Expr, Pool, Seg, TOP};
+
+/// Most entries the memory log keeps (the oldest are forgotten: reads of them become ⊤).
+pub const MAX_MEM_ENTRIES: usize = 48;
+/// Largest byte range a single read may cover.
+pub const MAX_READ: u32 = 2048;
+/// The extent assumed for a CALLDATACOPY of symbolic length.
+pub const DYN_EXTENT: u32 = 1 << 16;
+
+/// Where the bytes of a memory entry come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MemSrc {
+    /// Bytes `shift ..` of the 32-byte value of an expression.
+    Word {
+        /// The value.
+        e: Expr,
+        /// First byte.
+        shift: u8,
+    },
+    /// Calldata from `start`.
+    CallData {
+        /// Calldata offset of the entry's first byte.
+        start: Expr,
+    },
+    /// Calldata from `start`, of symbolic length `len` (the entry spans [`DYN_EXTENT`]).
+    CallDataDyn {
+        /// Calldata offset of the entry's first byte.
+        start: Expr,
+        /// Number of bytes copied.
+        len: Expr,
+    },
+    /// The frame's code from `start`.
+    Code {
+        /// Code offset of the entry's first byte.
+        start: u32,
+    },
+    /// Unknown bytes.
+    Unknown,
+}
+
+/// One write to memory at `base + off .. base + off + len`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MemEntry {
+    /// Symbolic base of the offset (`None`: absolute).
+    pub base: Option<Expr>,
+    /// Constant offset from the base.
+    pub off: u32,
+    /// Number of bytes.
+    pub len: u32,
+    /// The bytes.
+    pub src: MemSrc,
+}
+
+impl MemEntry {
+    fn end(&self) -> u64 {
+        self.off as u64 + self.len as u64
+    }
+}
+
+/// An abstract state at one program point.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct State {
+    /// The stack, top last.
+    pub stack: Vec<Expr>,
+    /// Memory writes, oldest first (later ones shadow earlier ones).
+    pub mem: Vec<MemEntry>,
+}
+
+impl State {
+    /// Pops a value (⊤ on underflow: the path may have come through a join that lost depth).
+    pub fn pop(&mut self) -> Expr {
+        self.stack.pop().unwrap_or(TOP)
+    }
+
+    /// Pushes a value.
+    pub fn push(&mut self, e: Expr) {
+        self.stack.push(e);
+    }
+
+    /// The value `n` below the top (0 = top); ⊤ when the stack is too short.
+    pub fn peek(&self, n: usize) -> Expr {
+        self.stack
+            .len()
+            .checked_sub(n + 1)
+            .and_then(|i| self.stack.get(i).copied())
+            .unwrap_or(TOP)
+    }
+
+    /// Forgets all of memory.
+    pub fn clear_memory(&mut self) {
+        self.mem.clear();
+    }
+
+    /// Records a write; a write at an unknown offset forgets everything.
+    pub fn write(&mut self, at: Option<(Option<Expr>, u32)>, len: u32, src: MemSrc) {
+        let Some((base, off)) = at else {
+            self.clear_memory();
+            return;
+        };
+        if len == 0 {
+            return;
+        }
+        let new = MemEntry {
+            base,
+            off,
+            len,
+            src,
+        };
+        // Entries fully covered by the new one can never be read again.
+        self.mem
+            .retain(|m| !(m.base == base && m.off >= off && m.end() <= new.end()));
+        if self.mem.len() >= MAX_MEM_ENTRIES {
+            self.mem.remove(0);
+        }
+        self.mem.push(new);
+    }
+
+    /// The bytes `base + off .. + len` as segments (unknown where nothing known was written).
+    pub fn read(&self, pool: &mut Pool, base: Option<Expr>, off: u32, len: u32) -> Vec<Seg> {
+        let mut segs: Vec<Seg> = Vec::new();
+        let len = len.min(MAX_READ);
+        let end = off as u64 + len as u64;
+        let mut p = off as u64;
+        while p < end {
+            let newest = self
+                .mem
+                .iter()
+                .enumerate()
+                .rev()
+                .find(|(_, m)| m.base == base && (m.off as u64) <= p && p < m.end());
+            match newest {
+                Some((idx, m)) => {
+                    let mut run_end = m.end().min(end);
+                    for n in self.mem.iter().skip(idx + 1) {
+                        if n.base == base && (n.off as u64) > p && (n.off as u64) < run_end {
+                            run_end = n.off as u64;
+                        }
+                    }
+                    let r = (p - m.off as u64) as u32;
+                    let l = (run_end - p) as u32;
+                    push_seg(&mut segs, segment(pool, m, r, l));
+                    p = run_end;
+                }
+                None => {
+                    let next = self
+                        .mem
+                        .iter()
+                        .filter(|m| m.base == base && (m.off as u64) > p)
+                        .map(|m| m.off as u64)
+                        .min()
+                        .unwrap_or(end)
+                        .min(end);
+                    push_seg(
+                        &mut segs,
+                        Seg::Unknown {
+                            len: (next - p) as u16,
+                        },
+                    );
+                    p = next;
+                }
+            }
+        }
+        segs
+    }
+
+    /// The newest entry that starts exactly at `base + off` and covers it.
+    pub fn entry_at(&self, base: Option<Expr>, off: u32) -> Option<&MemEntry> {
+        self.mem
+            .iter()
+            .rev()
+            .find(|m| m.base == base && m.off <= off && (off as u64) < m.end())
+            .filter(|m| m.off == off)
+    }
+
+    /// The end of the furthest write relative to `base`, capped at `off + MAX_READ`.
+    pub fn extent(&self, base: Option<Expr>, off: u32) -> u32 {
+        self.mem
+            .iter()
+            .filter(|m| m.base == base && m.end() > off as u64)
+            .map(|m| m.end().min(off as u64 + MAX_READ as u64) as u32)
+            .max()
+            .unwrap_or(off)
+    }
+
+    /// The least upper bound of `self` and `other` (stacks aligned at the top).
+    pub fn join(&self, other: &State) -> State {
+        let n = self.stack.len().min(other.stack.len());
+        let a = &self.stack[self.stack.len() - n..];
+        let b = &other.stack[other.stack.len() - n..];
+        let stack = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| if x == y { *x } else { TOP })
+            .collect();
+        let common = self
+            .mem
+            .iter()
+            .zip(&other.mem)
+            .take_while(|(x, y)| x == y)
+            .count();
+        let mut mem: Vec<MemEntry> = self.mem[..common].to_vec();
+        for m in self.mem[common..].iter().chain(&other.mem[common..]) {
+            let u = MemEntry {
+                src: MemSrc::Unknown,
+                ..*m
+            };
+            if !mem.contains(&u) {
+                mem.push(u);
+            }
+        }
+        if mem.len() > MAX_MEM_ENTRIES * 2 {
+            mem.clear();
+        }
+        State { stack, mem }
+    }
+
+    /// Whether `self` already covers `other` (joining adds nothing).
+    pub fn subsumes(&self, other: &State) -> bool {
+        self.stack.len() <= other.stack.len() && self.join(other) == *self
+    }
+}
+
+fn segment(pool: &mut Pool, m: &MemEntry, r: u32, l: u32) -> Seg {
+    match m.src {
+        MemSrc::Word { e, shift } => Seg::Word {
+            e,
+            shift: shift.saturating_add(r as u8),
+            len: l as u8,
+        },
+        MemSrc::CallData { start } | MemSrc::CallDataDyn { start, .. } => {
+            let k = pool.small(r as u64);
+            Seg::CallData {
+                start: pool.bin(crate::expr::BinOp::Add, start, k),
+                len: l as u16,
+            }
+        }
+        MemSrc::Code { start } => Seg::Code {
+            start: start.saturating_add(r),
+            len: l as u16,
+        },
+        MemSrc::Unknown => Seg::Unknown { len: l as u16 },
+    }
+}
+
+fn push_seg(segs: &mut Vec<Seg>, s: Seg) {
+    if let (Some(Seg::Unknown { len: a }), Seg::Unknown { len: b }) = (segs.last_mut(), s) {
+        *a = a.saturating_add(b);
+        return;
+    }
+    segs.push(s);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::{Env, Known};
+
+    #[test]
+    fn scratch_space_reads_back_words_and_partial_words() {
+        let mut pool = Pool::new(Default::default(), Known::default(), 1000);
+        let c = pool.env(Env::Caller);
+        let three = pool.small(3);
+        let mut s = State::default();
+        s.write(Some((None, 0)), 32, MemSrc::Word { e: c, shift: 0 });
+        s.write(Some((None, 32)), 32, MemSrc::Word { e: three, shift: 0 });
+        let segs = s.read(&mut pool, None, 0, 64);
+        assert_eq!(
+            segs,
+            vec![
+                Seg::Word {
+                    e: c,
+                    shift: 0,
+                    len: 32
+                },
+                Seg::Word {
+                    e: three,
+                    shift: 0,
+                    len: 32
+                }
+            ]
+        );
+        // abi.encodePacked(address, address): 20-byte tails of two words
+        let segs = s.read(&mut pool, None, 12, 40);
+        assert_eq!(
+            segs,
+            vec![
+                Seg::Word {
+                    e: c,
+                    shift: 12,
+                    len: 20
+                },
+                Seg::Word {
+                    e: three,
+                    shift: 0,
+                    len: 20
+                }
+            ]
+        );
+        // an overlapping newer write shadows part of the older one
+        let v = pool.env(Env::CallValue);
+        s.write(Some((None, 16)), 32, MemSrc::Word { e: v, shift: 0 });
+        let segs = s.read(&mut pool, None, 0, 64);
+        assert_eq!(
+            segs,
+            vec![
+                Seg::Word {
+                    e: c,
+                    shift: 0,
+                    len: 16
+                },
+                Seg::Word {
+                    e: v,
+                    shift: 0,
+                    len: 32
+                },
+                Seg::Word {
+                    e: three,
+                    shift: 16,
+                    len: 16
+                }
+            ]
+        );
+        assert_eq!(
+            s.read(&mut pool, None, 64, 8),
+            vec![Seg::Unknown { len: 8 }]
+        );
+    }
+
+    #[test]
+    fn join_forgets_divergent_writes_soundly() {
+        let mut pool = Pool::new(Default::default(), Known::default(), 1000);
+        let c = pool.env(Env::Caller);
+        let v = pool.env(Env::CallValue);
+        let mut a = State::default();
+        a.write(Some((None, 0)), 32, MemSrc::Word { e: c, shift: 0 });
+        let mut b = a.clone();
+        a.write(Some((None, 0)), 32, MemSrc::Word { e: v, shift: 0 });
+        b.push(c);
+        a.push(v);
+        let j = a.join(&b);
+        assert_eq!(j.stack, vec![TOP]);
+        assert_eq!(
+            j.read(&mut pool, None, 0, 32),
+            vec![Seg::Unknown { len: 32 }]
+        );
+        assert!(j.subsumes(&a) && j.subsumes(&b));
+    }
+}

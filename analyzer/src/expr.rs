@@ -1,0 +1,1147 @@
+//! Symbolic expressions: the values the abstract interpreter puts on the stack and in memory.
+//!
+//! Input: constants, transaction inputs (calldata words, caller, callvalue, block fields, ...),
+//! storage loads, keccak256 over byte segments, and EVM arithmetic. Output: a hash-consed,
+//! constant-folded DAG ([`Pool`] while analysing, frozen into an [`ExprTable`] inside a summary)
+//! that can be printed (`keccak(caller . 0x3)`) and evaluated against one transaction.
+
+use std::fmt::{self, Write as _};
+
+use alloy_primitives::{U256, keccak256, map::HashMap};
+use revm::interpreter::instructions::i256::{i256_cmp, i256_div, i256_mod};
+use serde::Serialize;
+
+/// Deepest expression the pool builds; anything deeper becomes ⊤ (bounds evaluation recursion).
+pub const MAX_DEPTH: u8 = 40;
+/// Longest byte string a keccak or a concatenation may cover.
+pub const MAX_HASH_BYTES: usize = 1024;
+
+/// A handle to a node of a [`Pool`] or [`ExprTable`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Expr(pub u32);
+
+/// The handle of ⊤ in every pool.
+pub const TOP: Expr = Expr(0);
+
+/// A transaction or block input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Env {
+    /// CALLER of the frame.
+    Caller,
+    /// ORIGIN (the transaction sender).
+    Origin,
+    /// CALLVALUE of the frame.
+    CallValue,
+    /// ADDRESS of the frame (whose storage it uses).
+    Address,
+    /// CALLDATASIZE of the frame.
+    CallDataSize,
+    /// COINBASE of the block.
+    Coinbase,
+    /// TIMESTAMP of the block.
+    Timestamp,
+    /// NUMBER of the block.
+    Number,
+}
+
+/// Binary operators, with EVM operand order: `a` is the value that was on top of the stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[allow(missing_docs)]
+pub enum BinOp {
+    Add,
+    Mul,
+    Sub,
+    Div,
+    SDiv,
+    Mod,
+    SMod,
+    Exp,
+    SignExtend,
+    Lt,
+    Gt,
+    SLt,
+    SGt,
+    Eq,
+    And,
+    Or,
+    Xor,
+    Byte,
+    Shl,
+    Shr,
+    Sar,
+}
+
+impl BinOp {
+    /// The EVM semantics of the operator on constants.
+    pub fn apply(self, a: U256, b: U256) -> U256 {
+        let bool_u = |x: bool| if x { U256::from(1) } else { U256::ZERO };
+        match self {
+            Self::Add => a.wrapping_add(b),
+            Self::Mul => a.wrapping_mul(b),
+            Self::Sub => a.wrapping_sub(b),
+            Self::Div => a.checked_div(b).unwrap_or_default(),
+            Self::SDiv => i256_div(a, b),
+            Self::Mod => a.checked_rem(b).unwrap_or_default(),
+            Self::SMod => i256_mod(a, b),
+            Self::Exp => a.pow(b),
+            Self::SignExtend => {
+                if a < U256::from(31) {
+                    let ext = a.as_limbs()[0] as usize;
+                    let bit = ext * 8 + 7;
+                    let mask = (U256::from(1) << bit) - U256::from(1);
+                    if b.bit(bit) { b | !mask } else { b & mask }
+                } else {
+                    b
+                }
+            }
+            Self::Lt => bool_u(a < b),
+            Self::Gt => bool_u(a > b),
+            Self::SLt => bool_u(i256_cmp(&a, &b).is_lt()),
+            Self::SGt => bool_u(i256_cmp(&a, &b).is_gt()),
+            Self::Eq => bool_u(a == b),
+            Self::And => a & b,
+            Self::Or => a | b,
+            Self::Xor => a ^ b,
+            Self::Byte => {
+                if a < U256::from(32) {
+                    U256::from(b.byte(31 - a.as_limbs()[0] as usize))
+                } else {
+                    U256::ZERO
+                }
+            }
+            Self::Shl => {
+                if a < U256::from(256) {
+                    b << a.as_limbs()[0] as usize
+                } else {
+                    U256::ZERO
+                }
+            }
+            Self::Shr => {
+                if a < U256::from(256) {
+                    b >> a.as_limbs()[0] as usize
+                } else {
+                    U256::ZERO
+                }
+            }
+            Self::Sar => {
+                let neg = b.bit(255);
+                if a < U256::from(256) {
+                    let s = a.as_limbs()[0] as usize;
+                    if neg && s > 0 {
+                        (b >> s) | !(U256::MAX >> s)
+                    } else {
+                        b >> s
+                    }
+                } else if neg {
+                    U256::MAX
+                } else {
+                    U256::ZERO
+                }
+            }
+        }
+    }
+
+    fn commutative(self) -> bool {
+        matches!(
+            self,
+            Self::Add | Self::Mul | Self::And | Self::Or | Self::Xor | Self::Eq
+        )
+    }
+
+    fn symbol(self) -> &'static str {
+        match self {
+            Self::Add => "+",
+            Self::Mul => "*",
+            Self::Sub => "-",
+            Self::Div => "/",
+            Self::Mod => "%",
+            Self::Lt => "<",
+            Self::Gt => ">",
+            Self::Eq => "==",
+            Self::And => "&",
+            Self::Or => "|",
+            Self::Xor => "^",
+            Self::SDiv => "sdiv",
+            Self::SMod => "smod",
+            Self::Exp => "**",
+            Self::SignExtend => "signextend",
+            Self::SLt => "slt",
+            Self::SGt => "sgt",
+            Self::Byte => "byte",
+            Self::Shl => "shl",
+            Self::Shr => "shr",
+            Self::Sar => "sar",
+        }
+    }
+}
+
+/// Unary operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum UnOp {
+    /// Bitwise NOT.
+    Not,
+    /// ISZERO.
+    IsZero,
+}
+
+/// A run of bytes inside a keccak input, a concatenation or a call's calldata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Seg {
+    /// Bytes `shift .. shift + len` of the big-endian 32-byte value of `e`.
+    Word {
+        /// The value.
+        e: Expr,
+        /// First byte taken.
+        shift: u8,
+        /// Number of bytes (1..=32).
+        len: u8,
+    },
+    /// `len` bytes of the frame's calldata from offset `start` (zero past its end).
+    CallData {
+        /// Offset in calldata.
+        start: Expr,
+        /// Number of bytes.
+        len: u16,
+    },
+    /// `len` bytes of the frame's own code from `start` (zero past its end).
+    Code {
+        /// Offset in code.
+        start: u32,
+        /// Number of bytes.
+        len: u16,
+    },
+    /// `len` bytes nobody knows.
+    Unknown {
+        /// Number of bytes.
+        len: u16,
+    },
+}
+
+impl Seg {
+    /// Number of bytes of this segment.
+    pub fn len(&self) -> usize {
+        match *self {
+            Self::Word { len, .. } => len as usize,
+            Self::CallData { len, .. } | Self::Code { len, .. } | Self::Unknown { len } => {
+                len as usize
+            }
+        }
+    }
+
+    /// Whether the segment is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One node of the expression DAG.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Node {
+    /// Unknown (⊤).
+    Top,
+    /// A constant.
+    Const(U256),
+    /// A transaction or block input.
+    Env(Env),
+    /// CALLDATALOAD at an offset.
+    CallData(Expr),
+    /// SLOAD of a slot of the frame's storage (the value in the pre-state).
+    Sload(Expr),
+    /// keccak256 over the concatenated segments.
+    Keccak(Box<[Seg]>),
+    /// A 32-byte word made of several segments (an MLOAD straddling writes).
+    Concat(Box<[Seg]>),
+    /// A binary operation.
+    Bin(BinOp, Expr, Expr),
+    /// A unary operation.
+    Un(UnOp, Expr),
+}
+
+/// What the analysis knows about the frame's calldata before looking at the code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Known {
+    /// The selector (first four bytes of calldata), when known.
+    pub selector: Option<u32>,
+    /// A lower bound of CALLDATASIZE.
+    pub min_size: u8,
+    /// Calldata is empty.
+    pub empty: bool,
+}
+
+/// The builder: hash-consing, constant folding and simplification.
+#[derive(Debug)]
+pub struct Pool {
+    nodes: Vec<Node>,
+    depth: Vec<u8>,
+    width: Vec<u16>,
+    index: HashMap<Node, Expr>,
+    known: Known,
+    code: alloy_primitives::Bytes,
+    max_nodes: usize,
+}
+
+impl Pool {
+    /// A pool for one analysis of `code` under `known` facts, with at most `max_nodes` nodes
+    /// (past that every new node is ⊤).
+    pub fn new(code: alloy_primitives::Bytes, known: Known, max_nodes: usize) -> Self {
+        let mut p = Self {
+            nodes: Vec::new(),
+            depth: Vec::new(),
+            width: Vec::new(),
+            index: HashMap::default(),
+            known,
+            code,
+            max_nodes,
+        };
+        p.intern(Node::Top, 0, 256);
+        p
+    }
+
+    /// The node behind `e`.
+    pub fn node(&self, e: Expr) -> &Node {
+        self.nodes.get(e.0 as usize).unwrap_or(&Node::Top)
+    }
+
+    /// The constant value of `e`, if it is one.
+    pub fn as_const(&self, e: Expr) -> Option<U256> {
+        match self.node(e) {
+            Node::Const(c) => Some(*c),
+            _ => None,
+        }
+    }
+
+    /// Whether `e` is ⊤.
+    pub fn is_top(&self, e: Expr) -> bool {
+        e == TOP
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Whether the pool holds only ⊤.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.len() <= 1
+    }
+
+    fn intern(&mut self, node: Node, depth: u8, width: u16) -> Expr {
+        if let Some(&e) = self.index.get(&node) {
+            return e;
+        }
+        if depth > MAX_DEPTH || self.nodes.len() >= self.max_nodes {
+            return TOP;
+        }
+        let e = Expr(self.nodes.len() as u32);
+        self.nodes.push(node.clone());
+        self.depth.push(depth);
+        self.width.push(width);
+        self.index.insert(node, e);
+        e
+    }
+
+    fn d(&self, e: Expr) -> u8 {
+        self.depth.get(e.0 as usize).copied().unwrap_or(0)
+    }
+
+    fn w(&self, e: Expr) -> u16 {
+        self.width.get(e.0 as usize).copied().unwrap_or(256)
+    }
+
+    /// A constant.
+    pub fn constant(&mut self, c: U256) -> Expr {
+        self.intern(Node::Const(c), 0, c.bit_len() as u16)
+    }
+
+    /// A small constant.
+    pub fn small(&mut self, c: u64) -> Expr {
+        self.constant(U256::from(c))
+    }
+
+    /// An environment input.
+    pub fn env(&mut self, v: Env) -> Expr {
+        if v == Env::CallDataSize && self.known.empty {
+            return self.small(0);
+        }
+        let width = match v {
+            Env::Caller | Env::Origin | Env::Address | Env::Coinbase => 160,
+            Env::CallDataSize | Env::Timestamp | Env::Number => 64,
+            Env::CallValue => 256,
+        };
+        self.intern(Node::Env(v), 0, width)
+    }
+
+    /// CALLDATALOAD(off).
+    pub fn calldata(&mut self, off: Expr) -> Expr {
+        if self.known.empty {
+            return self.small(0);
+        }
+        if off == TOP {
+            return TOP;
+        }
+        let d = self.d(off) + 1;
+        self.intern(Node::CallData(off), d, 256)
+    }
+
+    /// SLOAD(slot).
+    pub fn sload(&mut self, slot: Expr) -> Expr {
+        if slot == TOP {
+            return TOP;
+        }
+        let d = self.d(slot) + 1;
+        self.intern(Node::Sload(slot), d, 256)
+    }
+
+    /// Bytes of code, zero-padded.
+    fn code_bytes(&self, start: u32, len: usize, out: &mut Vec<u8>) {
+        for i in 0..len {
+            out.push(self.code.get(start as usize + i).copied().unwrap_or(0));
+        }
+    }
+
+    /// The constant bytes of `segs`, when all are constant.
+    fn const_bytes(&self, segs: &[Seg]) -> Option<Vec<u8>> {
+        let mut out = Vec::with_capacity(segs.iter().map(Seg::len).sum());
+        for s in segs {
+            match *s {
+                Seg::Word { e, shift, len } => {
+                    let c = self.as_const(e)?;
+                    let b = c.to_be_bytes::<32>();
+                    out.extend_from_slice(b.get(shift as usize..(shift + len) as usize)?);
+                }
+                Seg::Code { start, len } => self.code_bytes(start, len as usize, &mut out),
+                Seg::CallData { .. } | Seg::Unknown { .. } => return None,
+            }
+        }
+        Some(out)
+    }
+
+    fn segs_depth(&self, segs: &[Seg]) -> u8 {
+        segs.iter()
+            .map(|s| match *s {
+                Seg::Word { e, .. } | Seg::CallData { start: e, .. } => self.d(e),
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0)
+            + 1
+    }
+
+    /// keccak256 over `segs` (⊤ if any segment is unknown or the input is too long).
+    pub fn keccak(&mut self, segs: Vec<Seg>) -> Expr {
+        let total: usize = segs.iter().map(Seg::len).sum();
+        if segs.iter().any(|s| matches!(s, Seg::Unknown { .. })) {
+            return TOP;
+        }
+        if segs
+            .iter()
+            .any(|s| matches!(s, Seg::Word { e, .. } if *e == TOP))
+        {
+            return TOP;
+        }
+        if total <= 0xc000
+            && let Some(bytes) = self.const_bytes(&segs)
+        {
+            return self.constant(keccak256(&bytes).into());
+        }
+        if total > MAX_HASH_BYTES {
+            return TOP;
+        }
+        let d = self.segs_depth(&segs);
+        self.intern(Node::Keccak(segs.into_boxed_slice()), d, 256)
+    }
+
+    /// A 32-byte word assembled from `segs` (which must cover exactly 32 bytes).
+    pub fn concat(&mut self, segs: Vec<Seg>) -> Expr {
+        let total: usize = segs.iter().map(Seg::len).sum();
+        if total != 32 || segs.iter().any(|s| matches!(s, Seg::Unknown { .. })) {
+            return TOP;
+        }
+        if segs
+            .iter()
+            .any(|s| matches!(s, Seg::Word { e, .. } if *e == TOP))
+        {
+            return TOP;
+        }
+        match segs.as_slice() {
+            [
+                Seg::Word {
+                    e,
+                    shift: 0,
+                    len: 32,
+                },
+            ] => return *e,
+            [Seg::CallData { start, len: 32 }] => return self.calldata(*start),
+            _ => {}
+        }
+        if let Some(bytes) = self.const_bytes(&segs) {
+            return self.constant(U256::from_be_slice(&bytes));
+        }
+        let d = self.segs_depth(&segs);
+        self.intern(Node::Concat(segs.into_boxed_slice()), d, 256)
+    }
+
+    /// A unary operation.
+    pub fn un(&mut self, op: UnOp, a: Expr) -> Expr {
+        if a == TOP {
+            return TOP;
+        }
+        if let Some(c) = self.as_const(a) {
+            return self.constant(match op {
+                UnOp::Not => !c,
+                UnOp::IsZero => U256::from(c.is_zero() as u8),
+            });
+        }
+        if op == UnOp::IsZero
+            && self.known.min_size > 0
+            && *self.node(a) == Node::Env(Env::CallDataSize)
+        {
+            return self.small(0);
+        }
+        // ISZERO(ISZERO(ISZERO(x))) == ISZERO(x)
+        if op == UnOp::IsZero
+            && let Node::Un(UnOp::IsZero, inner) = *self.node(a)
+            && let Node::Un(UnOp::IsZero, x) = *self.node(inner)
+        {
+            return self.un(UnOp::IsZero, x);
+        }
+        let d = self.d(a) + 1;
+        let width = if op == UnOp::IsZero { 1 } else { 256 };
+        self.intern(Node::Un(op, a), d, width)
+    }
+
+    fn is_cds(&self, e: Expr) -> bool {
+        *self.node(e) == Node::Env(Env::CallDataSize)
+    }
+
+    fn is_calldata_word0(&self, e: Expr) -> bool {
+        matches!(self.node(e), Node::CallData(o) if self.as_const(*o) == Some(U256::ZERO))
+    }
+
+    /// A binary operation (`a` was on top of the stack).
+    pub fn bin(&mut self, op: BinOp, a: Expr, b: Expr) -> Expr {
+        let ca = self.as_const(a);
+        let cb = self.as_const(b);
+        // Absorbing constants first: they decide even with ⊤ on the other side.
+        match (op, ca, cb) {
+            (BinOp::Mul | BinOp::And, Some(z), _) | (BinOp::Mul | BinOp::And, _, Some(z))
+                if z.is_zero() =>
+            {
+                return self.small(0);
+            }
+            (BinOp::Shl | BinOp::Shr, Some(s), _) if s >= U256::from(256) => return self.small(0),
+            _ => {}
+        }
+        if a == TOP || b == TOP {
+            return TOP;
+        }
+        if let (Some(x), Some(y)) = (ca, cb) {
+            return self.constant(op.apply(x, y));
+        }
+        // What the frame knows about its calldata.
+        if let Some(sel) = self.known.selector {
+            // selector = calldata[0] >> 224 (new solc) or DIV by 2^224 (normalised to SHR).
+            if op == BinOp::Shr && ca == Some(U256::from(224)) && self.is_calldata_word0(b) {
+                return self.small(sel as u64);
+            }
+            if op == BinOp::And
+                && self.is_calldata_word0(a)
+                && cb == Some(U256::from(0xffff_ffffu64) << 224)
+            {
+                return self.constant(U256::from(sel) << 224);
+            }
+        }
+        let min = U256::from(self.known.min_size);
+        if self.known.min_size > 0 {
+            if op == BinOp::Lt && self.is_cds(a) && cb.is_some_and(|c| c <= min) {
+                return self.small(0);
+            }
+            if op == BinOp::Gt && self.is_cds(b) && ca.is_some_and(|c| c <= min) {
+                return self.small(0);
+            }
+        }
+        // Canonical operand order: constants second, otherwise by handle.
+        let (a, b, ca, cb) = if op.commutative() && (ca.is_some() || (cb.is_none() && a > b)) {
+            (b, a, cb, ca)
+        } else {
+            (a, b, ca, cb)
+        };
+        match op {
+            BinOp::Add => {
+                if cb == Some(U256::ZERO) {
+                    return a;
+                }
+                if let (Some(c2), Node::Bin(BinOp::Add, x, y)) = (cb, self.node(a).clone())
+                    && let Some(c1) = self.as_const(y)
+                {
+                    let c = self.constant(c1.wrapping_add(c2));
+                    return self.bin(BinOp::Add, x, c);
+                }
+            }
+            BinOp::Sub => {
+                if a == b {
+                    return self.small(0);
+                }
+                if let Some(c) = cb {
+                    let neg = self.constant(U256::ZERO.wrapping_sub(c));
+                    return self.bin(BinOp::Add, a, neg);
+                }
+            }
+            BinOp::Mul => {
+                if cb == Some(U256::from(1)) {
+                    return a;
+                }
+            }
+            BinOp::Div => {
+                if let Some(c) = cb
+                    && c.count_ones() == 1
+                {
+                    let k = self.small(c.trailing_zeros() as u64);
+                    return self.bin(BinOp::Shr, k, a);
+                }
+            }
+            BinOp::And => {
+                if let Some(m) = cb {
+                    if m == U256::MAX {
+                        return a;
+                    }
+                    let ones = m.count_ones();
+                    if m.trailing_ones() == ones && self.w(a) as usize <= ones {
+                        return a;
+                    }
+                }
+                if a == b {
+                    return a;
+                }
+            }
+            BinOp::Or | BinOp::Xor => {
+                if cb == Some(U256::ZERO) {
+                    return a;
+                }
+                if a == b {
+                    return if op == BinOp::Or { a } else { self.small(0) };
+                }
+            }
+            BinOp::Shl | BinOp::Shr => {
+                if ca == Some(U256::ZERO) {
+                    return b;
+                }
+            }
+            BinOp::Eq => {
+                if a == b {
+                    return self.small(1);
+                }
+            }
+            _ => {}
+        }
+        let width = match op {
+            BinOp::Lt | BinOp::Gt | BinOp::SLt | BinOp::SGt | BinOp::Eq => 1,
+            BinOp::Byte => 8,
+            BinOp::And => self.w(a).min(self.w(b)),
+            BinOp::Or | BinOp::Xor => self.w(a).max(self.w(b)),
+            BinOp::Shr => match ca {
+                Some(k) if k < U256::from(256) => self.w(b).saturating_sub(k.as_limbs()[0] as u16),
+                _ => 256,
+            },
+            _ => 256,
+        };
+        let d = self.d(a).max(self.d(b)) + 1;
+        self.intern(Node::Bin(op, a, b), d, width)
+    }
+
+    /// Splits `e` into a base and a small constant offset (`x + 0x20` → `(x, 0x20)`; a small
+    /// constant → `(None, c)`); `None` for ⊤ or offsets too large to be memory.
+    pub fn split_offset(&self, e: Expr) -> Option<(Option<Expr>, u32)> {
+        if e == TOP {
+            return None;
+        }
+        match self.node(e) {
+            Node::Const(c) => {
+                if *c < U256::from(1u64 << 24) {
+                    Some((None, c.as_limbs()[0] as u32))
+                } else {
+                    None
+                }
+            }
+            Node::Bin(BinOp::Add, x, y) => match self.as_const(*y) {
+                Some(c) if c < U256::from(1u64 << 24) => Some((Some(*x), c.as_limbs()[0] as u32)),
+                _ => Some((Some(e), 0)),
+            },
+            _ => Some((Some(e), 0)),
+        }
+    }
+
+    /// Freezes the pool into the table a summary keeps.
+    pub fn freeze(self) -> ExprTable {
+        ExprTable {
+            nodes: self.nodes.into_boxed_slice(),
+        }
+    }
+}
+
+/// The frozen expressions of one summary.
+#[derive(Debug, Clone, Default)]
+pub struct ExprTable {
+    nodes: Box<[Node]>,
+}
+
+/// What evaluation needs from one frame of one transaction.
+pub trait EvalEnv {
+    /// `len` bytes of calldata from `offset` (zero-padded past its end) into `out`; `false` if
+    /// some of those bytes are unknown.
+    fn calldata(&mut self, offset: U256, len: usize, out: &mut Vec<u8>) -> bool;
+    /// An environment input, if known.
+    fn env(&mut self, v: Env) -> Option<U256>;
+    /// The pre-state value of a slot of the frame's storage (`None`: the read budget ran out).
+    fn sload(&mut self, slot: U256) -> Option<U256>;
+    /// Bytes of the frame's code.
+    fn code(&mut self, start: u32, len: usize, out: &mut Vec<u8>);
+}
+
+impl ExprTable {
+    /// The node behind `e`.
+    pub fn node(&self, e: Expr) -> &Node {
+        self.nodes.get(e.0 as usize).unwrap_or(&Node::Top)
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Whether `e` depends on ⊤ somewhere (a family of values, like `keccak(0x3) + ⊤`).
+    pub fn has_top(&self, e: Expr) -> bool {
+        self.has_top_d(e, 0)
+    }
+
+    fn has_top_d(&self, e: Expr, depth: u32) -> bool {
+        if depth > MAX_DEPTH as u32 + 2 {
+            return true;
+        }
+        match self.node(e) {
+            Node::Top => true,
+            Node::Const(_) | Node::Env(_) => false,
+            Node::CallData(x) | Node::Sload(x) | Node::Un(_, x) => self.has_top_d(*x, depth + 1),
+            Node::Bin(_, x, y) => self.has_top_d(*x, depth + 1) || self.has_top_d(*y, depth + 1),
+            Node::Keccak(s) | Node::Concat(s) => s.iter().any(|s| match *s {
+                Seg::Word { e, .. } | Seg::CallData { start: e, .. } => {
+                    self.has_top_d(e, depth + 1)
+                }
+                Seg::Unknown { .. } => true,
+                Seg::Code { .. } => false,
+            }),
+        }
+    }
+
+    /// Evaluates `e` for one frame; `None` when it depends on something unknown.
+    pub fn eval(&self, e: Expr, env: &mut dyn EvalEnv) -> Option<U256> {
+        self.eval_d(e, env, 0)
+    }
+
+    fn eval_d(&self, e: Expr, env: &mut dyn EvalEnv, depth: u32) -> Option<U256> {
+        if depth > MAX_DEPTH as u32 + 2 {
+            return None;
+        }
+        match self.node(e) {
+            Node::Top => None,
+            Node::Const(c) => Some(*c),
+            Node::Env(v) => env.env(*v),
+            Node::CallData(o) => {
+                let off = self.eval_d(*o, env, depth + 1)?;
+                let mut buf = Vec::with_capacity(32);
+                if env.calldata(off, 32, &mut buf) {
+                    Some(U256::from_be_slice(&buf))
+                } else {
+                    None
+                }
+            }
+            Node::Sload(s) => {
+                let slot = self.eval_d(*s, env, depth + 1)?;
+                env.sload(slot)
+            }
+            Node::Un(op, x) => {
+                let v = self.eval_d(*x, env, depth + 1)?;
+                Some(match op {
+                    UnOp::Not => !v,
+                    UnOp::IsZero => U256::from(v.is_zero() as u8),
+                })
+            }
+            Node::Bin(op, x, y) => {
+                let a = self.eval_d(*x, env, depth + 1)?;
+                let b = self.eval_d(*y, env, depth + 1)?;
+                Some(op.apply(a, b))
+            }
+            Node::Keccak(segs) => {
+                let mut buf = Vec::with_capacity(64);
+                self.eval_segs(segs, env, depth, &mut buf)?;
+                Some(keccak256(&buf).into())
+            }
+            Node::Concat(segs) => {
+                let mut buf = Vec::with_capacity(32);
+                self.eval_segs(segs, env, depth, &mut buf)?;
+                Some(U256::from_be_slice(buf.get(..32)?))
+            }
+        }
+    }
+
+    /// Evaluates byte segments into `out`; `None` when some byte is unknown.
+    pub fn eval_segs(
+        &self,
+        segs: &[Seg],
+        env: &mut dyn EvalEnv,
+        depth: u32,
+        out: &mut Vec<u8>,
+    ) -> Option<()> {
+        for s in segs {
+            match *s {
+                Seg::Word { e, shift, len } => {
+                    let v = self.eval_d(e, env, depth + 1)?;
+                    let b = v.to_be_bytes::<32>();
+                    out.extend_from_slice(b.get(shift as usize..shift as usize + len as usize)?);
+                }
+                Seg::CallData { start, len } => {
+                    let off = self.eval_d(start, env, depth + 1)?;
+                    if !env.calldata(off, len as usize, out) {
+                        return None;
+                    }
+                }
+                Seg::Code { start, len } => env.code(start, len as usize, out),
+                Seg::Unknown { .. } => return None,
+            }
+        }
+        Some(())
+    }
+
+    /// Renders `e` as text (`keccak(caller . 0x3)`), depth-bounded.
+    pub fn render(&self, e: Expr) -> String {
+        let mut s = String::new();
+        self.render_into(e, &mut s, 0);
+        s
+    }
+
+    fn render_into(&self, e: Expr, out: &mut String, depth: u32) {
+        if depth > MAX_DEPTH as u32 + 2 {
+            out.push('…');
+            return;
+        }
+        match self.node(e) {
+            Node::Top => out.push('⊤'),
+            Node::Const(c) => {
+                let _ = write!(out, "{c:#x}");
+            }
+            Node::Env(v) => out.push_str(match v {
+                Env::Caller => "caller",
+                Env::Origin => "origin",
+                Env::CallValue => "callvalue",
+                Env::Address => "address",
+                Env::CallDataSize => "calldatasize",
+                Env::Coinbase => "coinbase",
+                Env::Timestamp => "timestamp",
+                Env::Number => "number",
+            }),
+            Node::CallData(o) => {
+                out.push_str("cd[");
+                self.render_into(*o, out, depth + 1);
+                out.push(']');
+            }
+            Node::Sload(s) => {
+                out.push_str("sload(");
+                self.render_into(*s, out, depth + 1);
+                out.push(')');
+            }
+            Node::Un(op, x) => {
+                out.push_str(match op {
+                    UnOp::Not => "~",
+                    UnOp::IsZero => "!",
+                });
+                self.render_into(*x, out, depth + 1);
+            }
+            Node::Bin(op, x, y) => {
+                let infix = matches!(
+                    op,
+                    BinOp::Add
+                        | BinOp::Mul
+                        | BinOp::Sub
+                        | BinOp::Div
+                        | BinOp::Mod
+                        | BinOp::Lt
+                        | BinOp::Gt
+                        | BinOp::Eq
+                        | BinOp::And
+                        | BinOp::Or
+                        | BinOp::Xor
+                );
+                if infix {
+                    out.push('(');
+                    self.render_into(*x, out, depth + 1);
+                    let _ = write!(out, " {} ", op.symbol());
+                    self.render_into(*y, out, depth + 1);
+                    out.push(')');
+                } else if matches!(op, BinOp::Shl | BinOp::Shr | BinOp::Sar) {
+                    // value first, then the shift, as in Solidity/Yul reading order
+                    out.push('(');
+                    self.render_into(*y, out, depth + 1);
+                    out.push_str(match op {
+                        BinOp::Shl => " << ",
+                        BinOp::Shr => " >> ",
+                        _ => " >>s ",
+                    });
+                    self.render_into(*x, out, depth + 1);
+                    out.push(')');
+                } else {
+                    let _ = write!(out, "{}(", op.symbol());
+                    self.render_into(*x, out, depth + 1);
+                    out.push_str(", ");
+                    self.render_into(*y, out, depth + 1);
+                    out.push(')');
+                }
+            }
+            Node::Keccak(segs) => {
+                out.push_str("keccak(");
+                self.render_segs(segs, out, depth);
+                out.push(')');
+            }
+            Node::Concat(segs) => {
+                out.push_str("concat(");
+                self.render_segs(segs, out, depth);
+                out.push(')');
+            }
+        }
+    }
+
+    /// Renders byte segments joined by ` . `.
+    pub fn render_segs(&self, segs: &[Seg], out: &mut String, depth: u32) {
+        for (i, s) in segs.iter().enumerate() {
+            if i > 0 {
+                out.push_str(" . ");
+            }
+            match *s {
+                Seg::Word { e, shift, len } => {
+                    self.render_into(e, out, depth + 1);
+                    if shift != 0 || len != 32 {
+                        let _ = write!(out, "[{}..{}]", shift, shift as u16 + len as u16);
+                    }
+                }
+                Seg::CallData { start, len } => {
+                    out.push_str("cd[");
+                    self.render_into(start, out, depth + 1);
+                    let _ = write!(out, "; {len}]");
+                }
+                Seg::Code { start, len } => {
+                    let _ = write!(out, "code[{start:#x}; {len}]");
+                }
+                Seg::Unknown { len } => {
+                    let _ = write!(out, "⊤[{len}]");
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "e{}", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool() -> Pool {
+        Pool::new(Default::default(), Known::default(), 10_000)
+    }
+
+    fn table(p: Pool, e: Expr) -> String {
+        p.freeze().render(e)
+    }
+
+    #[test]
+    fn constants_fold_with_evm_semantics() {
+        let mut p = pool();
+        let a = p.small(7);
+        let b = p.small(3);
+        assert_eq!(p.bin(BinOp::Sub, a, b), p.small(4));
+        let z0 = p.small(0);
+        assert_eq!(fold(&mut p, BinOp::Div, b, z0), Some(U256::ZERO));
+        let one = p.small(1);
+        let s = p.small(255);
+        let top_bit = p.bin(BinOp::Shl, s, one);
+        assert_eq!(p.as_const(top_bit), Some(U256::from(1) << 255));
+        let minus_one = p.constant(U256::MAX);
+        let two = p.small(2);
+        // SDIV(-1, 2) == 0 ; SAR(1, -1) == -1
+        assert_eq!(fold(&mut p, BinOp::SDiv, minus_one, two), Some(U256::ZERO));
+        assert_eq!(fold(&mut p, BinOp::Sar, one, minus_one), Some(U256::MAX));
+        // BYTE(31, 0x1234) == 0x34
+        let n31 = p.small(31);
+        let x = p.small(0x1234);
+        assert_eq!(fold(&mut p, BinOp::Byte, n31, x), Some(U256::from(0x34)));
+        // SIGNEXTEND(0, 0xff) == -1
+        let z = p.small(0);
+        let ff = p.small(0xff);
+        assert_eq!(fold(&mut p, BinOp::SignExtend, z, ff), Some(U256::MAX));
+    }
+
+    fn fold(p: &mut Pool, op: BinOp, a: Expr, b: Expr) -> Option<U256> {
+        let e = p.bin(op, a, b);
+        p.as_const(e)
+    }
+
+    #[test]
+    fn hash_consing_and_canonical_order() {
+        let mut p = pool();
+        let c = p.env(Env::Caller);
+        let v = p.env(Env::CallValue);
+        let x = p.bin(BinOp::Add, c, v);
+        let y = p.bin(BinOp::Add, v, c);
+        assert_eq!(x, y);
+        let k = p.small(5);
+        let x5 = p.bin(BinOp::Add, k, x);
+        let k2 = p.small(2);
+        let x7 = p.bin(BinOp::Add, x5, k2);
+        let s = p.bin(BinOp::Sub, x7, k2);
+        assert_eq!(s, x5);
+    }
+
+    #[test]
+    fn address_masks_disappear_and_top_is_absorbing() {
+        let mut p = pool();
+        let c = p.env(Env::Caller);
+        let m = p.constant((U256::from(1) << 160) - U256::from(1));
+        assert_eq!(p.bin(BinOp::And, c, m), c);
+        assert_eq!(p.bin(BinOp::Add, TOP, c), TOP);
+        let z = p.small(0);
+        assert_eq!(p.bin(BinOp::Mul, TOP, z), z);
+    }
+
+    #[test]
+    fn solidity_mapping_slot_renders_and_evaluates() {
+        let mut p = pool();
+        let c = p.env(Env::Caller);
+        let three = p.small(3);
+        let slot = p.keccak(vec![
+            Seg::Word {
+                e: c,
+                shift: 0,
+                len: 32,
+            },
+            Seg::Word {
+                e: three,
+                shift: 0,
+                len: 32,
+            },
+        ]);
+        let t = p.freeze();
+        assert_eq!(t.render(slot), "keccak(caller . 0x3)");
+        struct E;
+        impl EvalEnv for E {
+            fn calldata(&mut self, _: U256, _: usize, _: &mut Vec<u8>) -> bool {
+                false
+            }
+            fn env(&mut self, v: Env) -> Option<U256> {
+                (v == Env::Caller).then(|| U256::from(0xabcdu64))
+            }
+            fn sload(&mut self, _: U256) -> Option<U256> {
+                None
+            }
+            fn code(&mut self, _: u32, _: usize, _: &mut Vec<u8>) {}
+        }
+        let mut pre = [0u8; 64];
+        pre[30] = 0xab;
+        pre[31] = 0xcd;
+        pre[63] = 3;
+        assert_eq!(t.eval(slot, &mut E), Some(keccak256(pre).into()));
+    }
+
+    #[test]
+    fn nested_mapping_and_array_family() {
+        let mut p = pool();
+        let c = p.env(Env::Caller);
+        let four = p.small(4);
+        let o = p.small(4);
+        let spender = p.calldata(o);
+        let inner = p.keccak(vec![
+            Seg::Word {
+                e: c,
+                shift: 0,
+                len: 32,
+            },
+            Seg::Word {
+                e: four,
+                shift: 0,
+                len: 32,
+            },
+        ]);
+        let outer = p.keccak(vec![
+            Seg::Word {
+                e: spender,
+                shift: 0,
+                len: 32,
+            },
+            Seg::Word {
+                e: inner,
+                shift: 0,
+                len: 32,
+            },
+        ]);
+        let two = p.small(2);
+        let base = p.keccak(vec![Seg::Word {
+            e: two,
+            shift: 0,
+            len: 32,
+        }]);
+        let elem = p.bin(BinOp::Add, base, TOP);
+        assert_eq!(elem, TOP, "⊤ absorbs additions");
+        let s = table(p, outer);
+        assert_eq!(s, "keccak(cd[0x4] . keccak(caller . 0x4))");
+    }
+
+    #[test]
+    fn constant_keccak_folds() {
+        let mut p = pool();
+        let two = p.small(2);
+        let k = p.keccak(vec![Seg::Word {
+            e: two,
+            shift: 0,
+            len: 32,
+        }]);
+        let mut word = [0u8; 32];
+        word[31] = 2;
+        assert_eq!(p.as_const(k), Some(keccak256(word).into()));
+    }
+
+    #[test]
+    fn selector_forms_fold_when_known() {
+        let known = Known {
+            selector: Some(0xa9059cbb),
+            min_size: 4,
+            empty: false,
+        };
+        let mut p = Pool::new(Default::default(), known, 1000);
+        let z = p.small(0);
+        let w0 = p.calldata(z);
+        let k = p.small(224);
+        assert_eq!(
+            fold(&mut p, BinOp::Shr, k, w0),
+            Some(U256::from(0xa9059cbbu64))
+        );
+        // old solc: AND(DIV(cd0, 2^224), 0xffffffff)
+        let d = p.constant(U256::from(1) << 224);
+        let q = p.bin(BinOp::Div, w0, d);
+        let m = p.small(0xffff_ffff);
+        assert_eq!(
+            fold(&mut p, BinOp::And, m, q),
+            Some(U256::from(0xa9059cbbu64))
+        );
+        // calldatasize >= 4
+        let cds = p.env(Env::CallDataSize);
+        let four = p.small(4);
+        assert_eq!(fold(&mut p, BinOp::Lt, cds, four), Some(U256::ZERO));
+    }
+}

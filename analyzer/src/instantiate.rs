@@ -1,0 +1,741 @@
+//! Instantiation: turns cached entry summaries into one transaction's predicted access set.
+//!
+//! Input: a [`TxInput`], its [`BlockContext`], a read-only [`StateView`] of the pre-state, and
+//! the summary cache. Output: a [`Prediction`]. Expressions are evaluated with the concrete
+//! calldata, caller, value and block fields, and storage values from the pre-state (at most
+//! [`MAX_STATE_READS`] reads per transaction); calls whose target resolves are followed (depth
+//! [`MAX_CALL_DEPTH`], at most [`MAX_FRAMES`] frames) through proxies, precompiles, EIP-7702
+//! delegations and creations. Whatever cannot be resolved widens soundly, with a reason.
+
+use std::borrow::Cow;
+
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use serde::Serialize;
+
+use crate::{
+    AccessSet, Location, Widening, WideningReason,
+    cache::{Cache, CodeEntry},
+    expr::{Env, EvalEnv, Expr, ExprTable, Seg},
+    interpret::AnalysisLimits,
+    proxy::{self, BEACON_IMPLEMENTATION_SLOTS, BEACON_SLOT, CodeProxy, IMPLEMENTATION_SLOTS},
+    summary::{CallInput, CallKind, Effect, EntryKey},
+};
+
+/// Deepest call nesting followed (the transaction's own frame is depth 0).
+pub const MAX_CALL_DEPTH: u32 = 8;
+/// Most frames instantiated per transaction.
+pub const MAX_FRAMES: u32 = 64;
+/// Most pre-state reads (storage, nonce, code) per transaction.
+pub const MAX_STATE_READS: u32 = 512;
+/// Longest calldata built for a nested call.
+const MAX_CALLDATA: usize = 1 << 17;
+/// Cancun's activation timestamp on mainnet (EIP-6780 changes SELFDESTRUCT).
+const CANCUN_TIMESTAMP: u64 = 1_710_338_135;
+
+/// Read-only pre-state, implemented by the corpus / executor side.
+pub trait StateView {
+    /// The code of an account (`None`: no code).
+    fn code(&self, address: Address) -> Option<Bytes>;
+    /// A storage slot (zero when absent).
+    fn storage(&self, address: Address, slot: U256) -> U256;
+    /// The balance of an account.
+    fn balance(&self, address: Address) -> U256;
+    /// The nonce of an account.
+    fn nonce(&self, address: Address) -> u64;
+}
+
+/// One transaction, as the analyzer needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TxInput {
+    /// Sender.
+    pub from: Address,
+    /// Recipient (`None`: contract creation).
+    pub to: Option<Address>,
+    /// Value sent.
+    pub value: U256,
+    /// Calldata (or init code for a creation).
+    pub input: Bytes,
+    /// Sender's nonce.
+    pub nonce: u64,
+    /// Gas limit.
+    pub gas_limit: u64,
+    /// EIP-2930 access list.
+    pub access_list: Vec<(Address, Vec<B256>)>,
+}
+
+/// The block fields a prediction may depend on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BlockContext {
+    /// Beneficiary (credited with fees).
+    pub coinbase: Address,
+    /// Block number.
+    pub number: u64,
+    /// Block timestamp.
+    pub timestamp: u64,
+}
+
+/// Where and why a prediction widened.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct WideningDetail {
+    /// Why.
+    pub reason: WideningReason,
+    /// Whether the whole state was widened (otherwise one contract's storage).
+    pub everything: bool,
+    /// The account whose frame widened.
+    pub address: Option<Address>,
+    /// The code hash that frame was running.
+    pub code_hash: Option<B256>,
+    /// The entry (selector) of that frame.
+    pub entry: Option<String>,
+}
+
+/// A transaction's predicted access set and how it was obtained.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Prediction {
+    /// The predicted reads, writes, credits and widenings.
+    pub access: AccessSet,
+    /// Every widening with the frame it came from, in discovery order.
+    pub details: Vec<WideningDetail>,
+    /// Frames instantiated (the transaction's own frame included).
+    pub frames: u32,
+    /// Pre-state reads made.
+    pub state_reads: u32,
+}
+
+/// The calldata of one frame, possibly partly unknown.
+struct Data<'t> {
+    bytes: Cow<'t, [u8]>,
+    /// Per-byte knownness; `None` when every byte is known.
+    mask: Option<Vec<bool>>,
+    /// Whether the length is known (then bytes past the end read as zero).
+    size_known: bool,
+}
+
+impl Data<'_> {
+    fn known(&self, p: usize) -> bool {
+        self.mask
+            .as_ref()
+            .is_none_or(|m| m.get(p).copied().unwrap_or(false))
+    }
+
+    fn read(&self, off: U256, len: usize, out: &mut Vec<u8>) -> bool {
+        let Ok(off) = usize::try_from(off) else {
+            if self.size_known {
+                out.extend(std::iter::repeat_n(0, len));
+                return true;
+            }
+            return false;
+        };
+        for i in 0..len {
+            let p = off.saturating_add(i);
+            match self.bytes.get(p) {
+                Some(b) if self.known(p) => out.push(*b),
+                Some(_) => return false,
+                None if self.size_known => out.push(0),
+                None => return false,
+            }
+        }
+        true
+    }
+
+    fn key(&self) -> EntryKey {
+        if self.size_known && self.bytes.is_empty() {
+            return EntryKey::Empty;
+        }
+        let mut sel = Vec::with_capacity(4);
+        if self.bytes.len() >= 4 && self.read(U256::ZERO, 4, &mut sel) {
+            return EntryKey::Selector(u32::from_be_bytes([sel[0], sel[1], sel[2], sel[3]]));
+        }
+        EntryKey::Any
+    }
+}
+
+/// One executing frame.
+struct Frame<'t> {
+    entry: std::sync::Arc<CodeEntry>,
+    /// The account whose storage, balance and ADDRESS the frame uses.
+    this: Address,
+    caller: Address,
+    value: Option<U256>,
+    data: Data<'t>,
+    depth: u32,
+    key: EntryKey,
+}
+
+/// Per-transaction instantiation state.
+pub(crate) struct Inst<'a> {
+    cache: &'a Cache,
+    limits: &'a AnalysisLimits,
+    state: &'a dyn StateView,
+    block: &'a BlockContext,
+    origin: Address,
+    access: AccessSet,
+    details: Vec<WideningDetail>,
+    reads_left: u32,
+    frames: u32,
+    everything: bool,
+    sload_memo: Vec<(Address, U256, U256)>,
+}
+
+struct FrameEnv<'x, 't> {
+    frame: &'x Frame<'t>,
+    state: &'x dyn StateView,
+    block: &'x BlockContext,
+    origin: Address,
+    reads_left: &'x mut u32,
+    memo: &'x mut Vec<(Address, U256, U256)>,
+}
+
+impl EvalEnv for FrameEnv<'_, '_> {
+    fn calldata(&mut self, offset: U256, len: usize, out: &mut Vec<u8>) -> bool {
+        self.frame.data.read(offset, len, out)
+    }
+
+    fn env(&mut self, v: Env) -> Option<U256> {
+        Some(match v {
+            Env::Caller => self.frame.caller.into_word().into(),
+            Env::Origin => self.origin.into_word().into(),
+            Env::CallValue => self.frame.value?,
+            Env::Address => self.frame.this.into_word().into(),
+            Env::CallDataSize => {
+                if !self.frame.data.size_known {
+                    return None;
+                }
+                U256::from(self.frame.data.bytes.len())
+            }
+            Env::Coinbase => self.block.coinbase.into_word().into(),
+            Env::Timestamp => U256::from(self.block.timestamp),
+            Env::Number => U256::from(self.block.number),
+        })
+    }
+
+    fn sload(&mut self, slot: U256) -> Option<U256> {
+        let this = self.frame.this;
+        if let Some(&(_, _, v)) = self.memo.iter().find(|(a, s, _)| *a == this && *s == slot) {
+            return Some(v);
+        }
+        if *self.reads_left == 0 {
+            return None;
+        }
+        *self.reads_left -= 1;
+        let v = self.state.storage(this, slot);
+        if self.memo.len() < 64 {
+            self.memo.push((this, slot, v));
+        }
+        Some(v)
+    }
+
+    fn code(&mut self, start: u32, len: usize, out: &mut Vec<u8>) {
+        let code = self.frame.entry.code.bytes();
+        for i in 0..len {
+            out.push(code.get(start as usize + i).copied().unwrap_or(0));
+        }
+    }
+}
+
+/// Whether `a` is a precompile on some fork the corpus covers (0x01..=0x11, P256 at 0x100).
+fn is_precompile(a: Address) -> bool {
+    let b = a.as_slice();
+    if b[..18].iter().any(|x| *x != 0) {
+        return false;
+    }
+    let n = u16::from_be_bytes([b[18], b[19]]);
+    (1..=0x11).contains(&n) || n == 0x100
+}
+
+impl<'a> Inst<'a> {
+    pub(crate) fn new(
+        cache: &'a Cache,
+        limits: &'a AnalysisLimits,
+        state: &'a dyn StateView,
+        block: &'a BlockContext,
+        origin: Address,
+    ) -> Self {
+        Self {
+            cache,
+            limits,
+            state,
+            block,
+            origin,
+            access: AccessSet::new(),
+            details: Vec::new(),
+            reads_left: MAX_STATE_READS,
+            frames: 0,
+            everything: false,
+            sload_memo: Vec::new(),
+        }
+    }
+
+    pub(crate) fn finish(self) -> Prediction {
+        Prediction {
+            access: self.access,
+            details: self.details,
+            frames: self.frames,
+            state_reads: MAX_STATE_READS - self.reads_left,
+        }
+    }
+
+    fn account(&mut self, a: Address) {
+        self.access.reads.insert(Location::balance(a));
+        self.access.reads.insert(Location::nonce(a));
+        self.access.reads.insert(Location::code(a));
+    }
+
+    fn widen(&mut self, reason: WideningReason, everything: bool, frame: Option<&Frame<'_>>) {
+        if everything {
+            self.everything = true;
+            self.access
+                .widenings
+                .insert(Widening::Everything { reason });
+        } else if let Some(f) = frame {
+            self.access.widenings.insert(Widening::Contract {
+                address: f.this,
+                reason,
+            });
+        }
+        if self.details.len() < 32 {
+            self.details.push(WideningDetail {
+                reason,
+                everything,
+                address: frame.map(|f| f.this),
+                code_hash: frame.map(|f| f.entry.hash),
+                entry: frame.map(|f| f.key.to_string()),
+            });
+        }
+    }
+
+    fn eval(&mut self, t: &ExprTable, e: Expr, f: &Frame<'_>) -> Option<U256> {
+        let mut env = FrameEnv {
+            frame: f,
+            state: self.state,
+            block: self.block,
+            origin: self.origin,
+            reads_left: &mut self.reads_left,
+            memo: &mut self.sload_memo,
+        };
+        t.eval(e, &mut env)
+    }
+
+    fn eval_seg(&mut self, t: &ExprTable, s: &Seg, f: &Frame<'_>, out: &mut Vec<u8>) -> bool {
+        let mut env = FrameEnv {
+            frame: f,
+            state: self.state,
+            block: self.block,
+            origin: self.origin,
+            reads_left: &mut self.reads_left,
+            memo: &mut self.sload_memo,
+        };
+        t.eval_segs(std::slice::from_ref(s), &mut env, 0, out)
+            .is_some()
+    }
+
+    /// The code that runs for `a` (following an EIP-7702 delegation, whose target is loaded).
+    fn load_code(&mut self, a: Address) -> Option<(Address, Bytes)> {
+        if self.reads_left == 0 {
+            return None;
+        }
+        self.reads_left -= 1;
+        let code = self.state.code(a).filter(|c| !c.is_empty())?;
+        if let Some(CodeProxy::Eip7702(t)) = proxy::detect(&code) {
+            self.account(t);
+            let inner = self.state.code(t).filter(|c| !c.is_empty())?;
+            return Some((t, inner));
+        }
+        Some((a, code))
+    }
+
+    /// The transaction's own effects and frames.
+    pub(crate) fn transaction(&mut self, tx: &TxInput) {
+        self.account(tx.from);
+        self.access.writes.insert(Location::balance(tx.from));
+        self.access.writes.insert(Location::nonce(tx.from));
+        self.access.credits.insert(self.block.coinbase);
+        for (a, slots) in &tx.access_list {
+            self.account(*a);
+            for s in slots {
+                self.access
+                    .reads
+                    .insert(Location::storage(*a, U256::from_be_bytes(s.0)));
+            }
+        }
+        let value = tx.value;
+        match tx.to {
+            None => {
+                let new = tx.from.create(tx.nonce);
+                self.account(new);
+                self.access.writes.insert(Location::code(new));
+                self.access.writes.insert(Location::nonce(new));
+                if !value.is_zero() {
+                    self.access.writes.insert(Location::balance(new));
+                }
+                let entry = self.cache.get(None, &tx.input);
+                let frame = Frame {
+                    key: EntryKey::Empty,
+                    entry,
+                    this: new,
+                    caller: tx.from,
+                    value: Some(value),
+                    data: Data {
+                        bytes: Cow::Borrowed(&[]),
+                        mask: None,
+                        size_known: true,
+                    },
+                    depth: 0,
+                };
+                self.run_frame(frame);
+            }
+            Some(to) => {
+                self.account(to);
+                if !value.is_zero() {
+                    self.access.writes.insert(Location::balance(to));
+                }
+                if is_precompile(to) {
+                    return;
+                }
+                let Some((code_addr, code)) = self.load_code(to) else {
+                    return;
+                };
+                let entry = self.cache.get(Some(code_addr), &code);
+                let data = Data {
+                    bytes: Cow::Borrowed(&tx.input[..]),
+                    mask: None,
+                    size_known: true,
+                };
+                let frame = Frame {
+                    key: data.key(),
+                    entry,
+                    this: to,
+                    caller: tx.from,
+                    value: Some(value),
+                    data,
+                    depth: 0,
+                };
+                self.run_frame(frame);
+            }
+        }
+    }
+
+    fn run_frame(&mut self, f: Frame<'_>) {
+        if self.everything {
+            return;
+        }
+        self.frames += 1;
+        if let Some(CodeProxy::Eip1167(target)) = f.entry.proxy {
+            // DELEGATECALL with the whole calldata.
+            self.account(target);
+            if f.depth >= MAX_CALL_DEPTH || self.frames >= MAX_FRAMES {
+                self.widen(WideningReason::CallDepth, true, Some(&f));
+                return;
+            }
+            let Some((_, code)) = self.load_code(target) else {
+                return;
+            };
+            let entry = self.cache.get(Some(target), &code);
+            let inner = Frame {
+                entry,
+                depth: f.depth + 1,
+                ..f
+            };
+            self.run_frame(inner);
+            return;
+        }
+        let summary = f.entry.entry(f.key, self.limits);
+        let t = &summary.exprs;
+        let mut creates: u64 = 0;
+        for e in &summary.effects {
+            if self.everything {
+                return;
+            }
+            match e {
+                Effect::Read(s) | Effect::Write(s) => match self.eval(t, *s, &f) {
+                    Some(slot) => {
+                        let l = Location::storage(f.this, slot);
+                        self.access.reads.insert(l);
+                        if matches!(e, Effect::Write(_)) {
+                            self.access.writes.insert(l);
+                        }
+                    }
+                    None => {
+                        let reason = if t.has_top(*s) {
+                            WideningReason::UnboundedLoop
+                        } else if self.reads_left == 0 {
+                            WideningReason::StateBudget
+                        } else {
+                            WideningReason::UnresolvedSlot
+                        };
+                        self.widen(reason, false, Some(&f));
+                    }
+                },
+                Effect::Account(a) => match self.eval(t, *a, &f) {
+                    Some(v) => self.account(proxy::to_address(v)),
+                    None => self.widen(WideningReason::UnresolvedCallTarget, true, Some(&f)),
+                },
+                Effect::Call {
+                    kind,
+                    target,
+                    value,
+                    input,
+                } => self.call(&f, t, *kind, *target, *value, input),
+                Effect::Create {
+                    value, salt, init, ..
+                } => {
+                    self.create(&f, t, *value, *salt, init, creates);
+                    creates += 1;
+                }
+                Effect::SelfDestruct(b) => match self.eval(t, *b, &f) {
+                    Some(v) => {
+                        let b = proxy::to_address(v);
+                        self.account(b);
+                        self.access.writes.insert(Location::balance(b));
+                        self.access.writes.insert(Location::balance(f.this));
+                        if self.block.timestamp < CANCUN_TIMESTAMP {
+                            self.access.writes.insert(Location::code(f.this));
+                            self.access.writes.insert(Location::nonce(f.this));
+                            self.widen(WideningReason::Selfdestruct, false, Some(&f));
+                        }
+                    }
+                    None => self.widen(WideningReason::Selfdestruct, true, Some(&f)),
+                },
+                Effect::Widen(r) => {
+                    self.widen(*r, false, Some(&f));
+                    if f.entry.external {
+                        self.widen(*r, true, Some(&f));
+                    }
+                }
+            }
+        }
+    }
+
+    /// A DELEGATECALL target the summary could not resolve: the well-known proxy slots.
+    fn proxy_target(&mut self, f: &Frame<'_>) -> Option<Address> {
+        for slot in IMPLEMENTATION_SLOTS {
+            let v = self.sload_in(f.this, slot)?;
+            let a = proxy::to_address(v);
+            if !a.is_zero() && self.has_code(a) {
+                return Some(a);
+            }
+        }
+        let beacon = proxy::to_address(self.sload_in(f.this, BEACON_SLOT)?);
+        if beacon.is_zero() || !self.has_code(beacon) {
+            return None;
+        }
+        self.account(beacon);
+        for slot in BEACON_IMPLEMENTATION_SLOTS {
+            let v = self.sload_in(beacon, slot)?;
+            self.access.reads.insert(Location::storage(beacon, slot));
+            let a = proxy::to_address(v);
+            if !a.is_zero() && self.has_code(a) {
+                return Some(a);
+            }
+        }
+        None
+    }
+
+    fn sload_in(&mut self, a: Address, slot: U256) -> Option<U256> {
+        if self.reads_left == 0 {
+            return None;
+        }
+        self.reads_left -= 1;
+        Some(self.state.storage(a, slot))
+    }
+
+    fn has_code(&mut self, a: Address) -> bool {
+        if self.reads_left == 0 {
+            return false;
+        }
+        self.reads_left -= 1;
+        self.state.code(a).is_some_and(|c| !c.is_empty())
+    }
+
+    fn call(
+        &mut self,
+        f: &Frame<'_>,
+        t: &ExprTable,
+        kind: CallKind,
+        target: Expr,
+        value: Expr,
+        input: &CallInput,
+    ) {
+        let target = match self.eval(t, target, f) {
+            Some(v) => proxy::to_address(v),
+            None => {
+                let fallback = if kind == CallKind::DelegateCall {
+                    self.proxy_target(f)
+                } else {
+                    None
+                };
+                match fallback {
+                    Some(a) => a,
+                    None => {
+                        self.widen(WideningReason::UnresolvedCallTarget, true, Some(f));
+                        return;
+                    }
+                }
+            }
+        };
+        self.account(target);
+        let v = match kind {
+            CallKind::Call | CallKind::CallCode => self.eval(t, value, f),
+            _ => Some(U256::ZERO),
+        };
+        if v != Some(U256::ZERO) {
+            if kind == CallKind::Call {
+                self.access.writes.insert(Location::balance(target));
+            }
+            self.access.writes.insert(Location::balance(f.this));
+        }
+        if is_precompile(target) {
+            return;
+        }
+        let Some((code_addr, code)) = self.load_code(target) else {
+            return;
+        };
+        if f.depth + 1 >= MAX_CALL_DEPTH || self.frames >= MAX_FRAMES {
+            self.widen(WideningReason::CallDepth, true, Some(f));
+            return;
+        }
+        let data = self.callee_data(f, t, input);
+        let entry = self.cache.get(Some(code_addr), &code);
+        let (this, caller, value) = match kind {
+            CallKind::Call => (target, f.this, v),
+            CallKind::StaticCall => (target, f.this, Some(U256::ZERO)),
+            CallKind::CallCode => (f.this, f.this, v),
+            CallKind::DelegateCall => (f.this, f.caller, f.value),
+        };
+        let callee = Frame {
+            key: data.key(),
+            entry,
+            this,
+            caller,
+            value,
+            data,
+            depth: f.depth + 1,
+        };
+        self.run_frame(callee);
+    }
+
+    fn callee_data(&mut self, f: &Frame<'_>, t: &ExprTable, input: &CallInput) -> Data<'static> {
+        let mut bytes = Vec::with_capacity(input.segs.iter().map(Seg::len).sum::<usize>());
+        let mut mask: Vec<bool> = Vec::with_capacity(bytes.capacity());
+        let mut all = true;
+        for s in input.segs.iter() {
+            let before = bytes.len();
+            if !self.eval_seg(t, s, f, &mut bytes) {
+                bytes.truncate(before);
+                bytes.extend(std::iter::repeat_n(0, s.len()));
+                mask.extend(std::iter::repeat_n(false, s.len()));
+                all = false;
+            } else {
+                mask.extend(std::iter::repeat_n(true, bytes.len() - before));
+            }
+        }
+        if let Some((start, len)) = input.tail {
+            let start = self.eval(t, start, f);
+            let len = self.eval(t, len, f);
+            match (start, len.and_then(|l| usize::try_from(l).ok())) {
+                (Some(s), Some(l)) if l <= MAX_CALLDATA && f.data.read(s, l, &mut bytes) => {
+                    mask.resize(bytes.len(), true);
+                }
+                _ => {
+                    return Data {
+                        bytes: Cow::Owned(bytes),
+                        mask: Some(mask),
+                        size_known: false,
+                    };
+                }
+            }
+        }
+        let size = self
+            .eval(t, input.len, f)
+            .and_then(|l| usize::try_from(l).ok())
+            .filter(|l| *l <= MAX_CALLDATA);
+        if let Some(n) = size {
+            if n > bytes.len() {
+                all = false;
+            }
+            bytes.resize(n, 0);
+            mask.resize(n, false);
+        } else {
+            all = false;
+        }
+        Data {
+            bytes: Cow::Owned(bytes),
+            mask: if all { None } else { Some(mask) },
+            size_known: size.is_some(),
+        }
+    }
+
+    fn create(
+        &mut self,
+        f: &Frame<'_>,
+        t: &ExprTable,
+        value: Expr,
+        salt: Option<Expr>,
+        init: &[Seg],
+        index: u64,
+    ) {
+        let mut code = Vec::new();
+        let mut known = true;
+        for s in init {
+            if !self.eval_seg(t, s, f, &mut code) {
+                known = false;
+                break;
+            }
+        }
+        let address = match salt {
+            Some(salt) => match (self.eval(t, salt, f), known) {
+                (Some(salt), true) => {
+                    Some(f.this.create2(salt.to_be_bytes::<32>(), keccak256(&code)))
+                }
+                _ => None,
+            },
+            None => {
+                if self.reads_left == 0 {
+                    None
+                } else {
+                    self.reads_left -= 1;
+                    Some(
+                        f.this
+                            .create(self.state.nonce(f.this).saturating_add(index)),
+                    )
+                }
+            }
+        };
+        self.access.writes.insert(Location::nonce(f.this));
+        let Some(new) = address else {
+            self.widen(WideningReason::UnresolvedCreate, true, Some(f));
+            return;
+        };
+        self.account(new);
+        self.access.writes.insert(Location::code(new));
+        self.access.writes.insert(Location::nonce(new));
+        let v = self.eval(t, value, f);
+        if v != Some(U256::ZERO) {
+            self.access.writes.insert(Location::balance(new));
+            self.access.writes.insert(Location::balance(f.this));
+        }
+        if !known {
+            self.widen(WideningReason::UnresolvedCreate, true, Some(f));
+            return;
+        }
+        if f.depth + 1 >= MAX_CALL_DEPTH || self.frames >= MAX_FRAMES {
+            self.widen(WideningReason::CallDepth, true, Some(f));
+            return;
+        }
+        let entry = self.cache.get(None, &Bytes::from(code));
+        let frame = Frame {
+            key: EntryKey::Empty,
+            entry,
+            this: new,
+            caller: f.this,
+            value: v,
+            data: Data {
+                bytes: Cow::Borrowed(&[]),
+                mask: None,
+                size_known: true,
+            },
+            depth: f.depth + 1,
+        };
+        self.run_frame(frame);
+    }
+}

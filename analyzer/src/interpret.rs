@@ -1,0 +1,598 @@
+//! The abstract interpreter: walks the bytecode from pc 0 for one entry, resolving jumps from
+//! the abstract stack (constant targets and return tags carried through internal calls), and
+//! records every state effect as symbolic expressions.
+//!
+//! Input: a [`Code`], an [`EntryKey`] (what is known of the calldata) and [`AnalysisLimits`].
+//! Output: an [`EntrySummary`]. States are kept at JUMPDESTs and JUMPI fall-throughs, keyed by
+//! the jump-destination constants on the stack (the context of internal calls), with up to
+//! `max_states_per_point` disjuncts before joining; joins move values to ⊤ (bounded widening),
+//! and the whole walk stops at `max_steps` instructions, recording an `AnalysisBudget` widening.
+
+use alloy_primitives::{U256, map::HashMap, map::HashSet};
+use revm::bytecode::{OpCode, opcode};
+
+use crate::{
+    WideningReason,
+    cfg::{Code, is_defined},
+    domain::{DYN_EXTENT, MAX_READ, MemSrc, State},
+    expr::{BinOp, Env, Expr, Known, Pool, Seg, TOP, UnOp},
+    summary::{CallInput, CallKind, Effect, EntryKey, EntrySummary},
+};
+
+/// The cost bound of one entry's analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnalysisLimits {
+    /// Instructions interpreted per entry (over all paths and fixed-point iterations).
+    pub max_steps: u32,
+    /// Distinct states kept per (program point, context) before they are joined.
+    pub max_states_per_point: usize,
+    /// Expression nodes per entry (past it, new values are ⊤).
+    pub max_nodes: usize,
+}
+
+impl Default for AnalysisLimits {
+    fn default() -> Self {
+        Self {
+            max_steps: 60_000,
+            max_states_per_point: 3,
+            max_nodes: 40_000,
+        }
+    }
+}
+
+/// Longest init code a CREATE keeps as segments.
+const MAX_INIT: u32 = 0xc000;
+/// Deepest EVM stack.
+const MAX_STACK: usize = 1024;
+
+struct Interp<'a> {
+    code: &'a Code,
+    limits: AnalysisLimits,
+    pool: Pool,
+    states: HashMap<(u32, u64), Vec<State>>,
+    work: Vec<(usize, State)>,
+    effects: Vec<Effect>,
+    seen: HashSet<Effect>,
+    steps: u32,
+    complete: bool,
+    creates: u8,
+}
+
+/// Analyses one entry of `code`.
+pub fn analyze_entry(code: &Code, key: EntryKey, limits: &AnalysisLimits) -> EntrySummary {
+    let known = match key {
+        EntryKey::Selector(s) => Known {
+            selector: Some(s),
+            min_size: 4,
+            empty: false,
+        },
+        EntryKey::Empty => Known {
+            selector: None,
+            min_size: 0,
+            empty: true,
+        },
+        EntryKey::Any => Known::default(),
+    };
+    let mut it = Interp {
+        code,
+        limits: *limits,
+        pool: Pool::new(code.bytes().clone(), known, limits.max_nodes),
+        states: HashMap::default(),
+        work: vec![(0, State::default())],
+        effects: Vec::new(),
+        seen: HashSet::default(),
+        steps: 0,
+        complete: true,
+        creates: 0,
+    };
+    while let Some((pc, st)) = it.work.pop() {
+        if !it.run(pc, st) {
+            it.complete = false;
+            it.effect(Effect::Widen(WideningReason::AnalysisBudget));
+            break;
+        }
+    }
+    EntrySummary {
+        key,
+        exprs: it.pool.freeze(),
+        effects: it.effects,
+        steps: it.steps,
+        complete: it.complete,
+    }
+}
+
+fn bin_op(op: u8) -> Option<BinOp> {
+    Some(match op {
+        opcode::ADD => BinOp::Add,
+        opcode::MUL => BinOp::Mul,
+        opcode::SUB => BinOp::Sub,
+        opcode::DIV => BinOp::Div,
+        opcode::SDIV => BinOp::SDiv,
+        opcode::MOD => BinOp::Mod,
+        opcode::SMOD => BinOp::SMod,
+        opcode::EXP => BinOp::Exp,
+        opcode::SIGNEXTEND => BinOp::SignExtend,
+        opcode::LT => BinOp::Lt,
+        opcode::GT => BinOp::Gt,
+        opcode::SLT => BinOp::SLt,
+        opcode::SGT => BinOp::SGt,
+        opcode::EQ => BinOp::Eq,
+        opcode::AND => BinOp::And,
+        opcode::OR => BinOp::Or,
+        opcode::XOR => BinOp::Xor,
+        opcode::BYTE => BinOp::Byte,
+        opcode::SHL => BinOp::Shl,
+        opcode::SHR => BinOp::Shr,
+        opcode::SAR => BinOp::Sar,
+        _ => return None,
+    })
+}
+
+impl Interp<'_> {
+    fn effect(&mut self, e: Effect) {
+        if self.effects.len() < 4096 && self.seen.insert(e.clone()) {
+            self.effects.push(e);
+        }
+    }
+
+    /// The context of a state at a join point: the jump destinations on its stack.
+    fn context(&self, st: &State) -> u64 {
+        let mut h: u64 = st.stack.len() as u64;
+        for (depth, e) in st.stack.iter().rev().enumerate() {
+            if let Some(c) = self.pool.as_const(*e)
+                && c < U256::from(self.code.len())
+                && self.code.is_jumpdest(c.as_limbs()[0] as usize)
+            {
+                h = (h.rotate_left(5) ^ (depth as u64) << 32 ^ c.as_limbs()[0])
+                    .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            }
+        }
+        h
+    }
+
+    /// A state reaches a join point: keep it, subsume it, or join it.
+    fn arrive(&mut self, pc: usize, st: State) {
+        let key = (pc as u32, self.context(&st));
+        let k = self.limits.max_states_per_point.max(1);
+        let list = self.states.entry(key).or_default();
+        if list.iter().any(|t| t.subsumes(&st)) {
+            return;
+        }
+        if list.len() < k {
+            list.push(st.clone());
+            self.work.push((pc, st));
+        } else if let Some(last) = list.last_mut() {
+            let j = last.join(&st);
+            *last = j.clone();
+            self.work.push((pc, j));
+        }
+    }
+
+    fn jump(&mut self, target: Expr, st: State) {
+        match self.pool.as_const(target) {
+            Some(t) if t < U256::from(self.code.len()) => {
+                let t = t.as_limbs()[0] as usize;
+                if self.code.is_jumpdest(t) {
+                    self.arrive(t, st);
+                }
+                // else: the EVM halts exceptionally; the path has no effects.
+            }
+            Some(_) => {}
+            None => self.effect(Effect::Widen(WideningReason::UnresolvedJump)),
+        }
+    }
+
+    fn read_mem(&mut self, st: &State, off: Expr, len: u32) -> Vec<Seg> {
+        match self.pool.split_offset(off) {
+            Some((base, o)) => st.read(&mut self.pool, base, o, len),
+            None => vec![Seg::Unknown {
+                len: len.min(u16::MAX as u32) as u16,
+            }],
+        }
+    }
+
+    fn small(&self, e: Expr) -> Option<u32> {
+        self.pool
+            .as_const(e)
+            .filter(|c| *c <= U256::from(u32::MAX))
+            .map(|c| c.as_limbs()[0] as u32)
+    }
+
+    /// Records that `len` bytes at `off` became unknown (return data, EXTCODECOPY, ...).
+    fn clobber(&mut self, st: &mut State, off: Expr, len: Expr) {
+        match self.small(len) {
+            Some(0) => {}
+            Some(l) => st.write(self.pool.split_offset(off), l, MemSrc::Unknown),
+            None => st.write(self.pool.split_offset(off), DYN_EXTENT, MemSrc::Unknown),
+        }
+    }
+
+    fn call_input(&mut self, st: &State, off: Expr, len: Expr) -> CallInput {
+        if let Some(l) = self.small(len) {
+            let segs = self.read_mem(st, off, l.min(MAX_READ));
+            return CallInput {
+                segs: segs.into_boxed_slice(),
+                tail: None,
+                len,
+            };
+        }
+        let Some((base, o)) = self.pool.split_offset(off) else {
+            return CallInput {
+                segs: Box::new([]),
+                tail: None,
+                len,
+            };
+        };
+        if let Some(m) = st.entry_at(base, o)
+            && let MemSrc::CallDataDyn { start, len: l } = m.src
+        {
+            return CallInput {
+                segs: Box::new([]),
+                tail: Some((start, l)),
+                len,
+            };
+        }
+        let ext = st.extent(base, o);
+        let segs = st.read(&mut self.pool, base, o, ext.saturating_sub(o));
+        CallInput {
+            segs: segs.into_boxed_slice(),
+            tail: None,
+            len,
+        }
+    }
+
+    /// Interprets from `pc` until the path ends or reaches a join point. `false` when the
+    /// step budget ran out.
+    fn run(&mut self, mut pc: usize, mut st: State) -> bool {
+        let start = pc;
+        loop {
+            if self.steps >= self.limits.max_steps {
+                return false;
+            }
+            self.steps += 1;
+            if pc != start && self.code.is_leader(pc) {
+                self.arrive(pc, st);
+                return true;
+            }
+            if st.stack.len() > MAX_STACK {
+                return true;
+            }
+            let insn = self.code.insn(pc);
+            let op = insn.op;
+            if let Some(b) = bin_op(op) {
+                let a = st.pop();
+                let c = st.pop();
+                let r = self.pool.bin(b, a, c);
+                st.push(r);
+                pc = insn.next;
+                continue;
+            }
+            match op {
+                opcode::PUSH0..=opcode::PUSH32 => {
+                    let v = self.code.push_value(pc);
+                    let e = self.pool.constant(v);
+                    st.push(e);
+                }
+                opcode::DUP1..=opcode::DUP16 => {
+                    let n = (op - opcode::DUP1) as usize;
+                    let v = st.peek(n);
+                    st.push(v);
+                }
+                opcode::SWAP1..=opcode::SWAP16 => {
+                    let n = (op - opcode::SWAP1 + 1) as usize;
+                    while st.stack.len() < n + 1 {
+                        st.stack.insert(0, TOP);
+                    }
+                    let l = st.stack.len();
+                    st.stack.swap(l - 1, l - 1 - n);
+                }
+                opcode::POP => {
+                    st.pop();
+                }
+                opcode::JUMPDEST => {}
+                opcode::NOT | opcode::ISZERO => {
+                    let a = st.pop();
+                    let u = if op == opcode::NOT {
+                        UnOp::Not
+                    } else {
+                        UnOp::IsZero
+                    };
+                    let r = self.pool.un(u, a);
+                    st.push(r);
+                }
+                opcode::CALLER
+                | opcode::ORIGIN
+                | opcode::CALLVALUE
+                | opcode::ADDRESS
+                | opcode::CALLDATASIZE
+                | opcode::COINBASE
+                | opcode::TIMESTAMP
+                | opcode::NUMBER => {
+                    let v = match op {
+                        opcode::CALLER => Env::Caller,
+                        opcode::ORIGIN => Env::Origin,
+                        opcode::CALLVALUE => Env::CallValue,
+                        opcode::ADDRESS => Env::Address,
+                        opcode::CALLDATASIZE => Env::CallDataSize,
+                        opcode::COINBASE => Env::Coinbase,
+                        opcode::TIMESTAMP => Env::Timestamp,
+                        _ => Env::Number,
+                    };
+                    let e = self.pool.env(v);
+                    st.push(e);
+                }
+                opcode::PC => {
+                    let e = self.pool.small(pc as u64);
+                    st.push(e);
+                }
+                opcode::CODESIZE => {
+                    let e = self.pool.small(self.code.len() as u64);
+                    st.push(e);
+                }
+                opcode::CALLDATALOAD => {
+                    let o = st.pop();
+                    let e = self.pool.calldata(o);
+                    st.push(e);
+                }
+                opcode::SLOAD => {
+                    let s = st.pop();
+                    self.effect(Effect::Read(s));
+                    let e = self.pool.sload(s);
+                    st.push(e);
+                }
+                opcode::SSTORE => {
+                    let s = st.pop();
+                    st.pop();
+                    self.effect(Effect::Write(s));
+                }
+                opcode::MLOAD => {
+                    let o = st.pop();
+                    let segs = self.read_mem(&st, o, 32);
+                    let e = self.pool.concat(segs);
+                    st.push(e);
+                }
+                opcode::MSTORE | opcode::MSTORE8 => {
+                    let o = st.pop();
+                    let v = st.pop();
+                    let at = self.pool.split_offset(o);
+                    if op == opcode::MSTORE {
+                        st.write(at, 32, MemSrc::Word { e: v, shift: 0 });
+                    } else {
+                        st.write(at, 1, MemSrc::Word { e: v, shift: 31 });
+                    }
+                }
+                opcode::KECCAK256 => {
+                    let o = st.pop();
+                    let l = st.pop();
+                    let e = match self.small(l) {
+                        Some(l) if l as usize <= crate::expr::MAX_HASH_BYTES => {
+                            let segs = self.read_mem(&st, o, l);
+                            self.pool.keccak(segs)
+                        }
+                        _ => TOP,
+                    };
+                    st.push(e);
+                }
+                opcode::CALLDATACOPY => {
+                    let m = st.pop();
+                    let o = st.pop();
+                    let l = st.pop();
+                    let at = self.pool.split_offset(m);
+                    let src_known = o != TOP;
+                    match self.small(l) {
+                        Some(0) => {}
+                        Some(n) => st.write(
+                            at,
+                            n.min(DYN_EXTENT),
+                            if src_known {
+                                MemSrc::CallData { start: o }
+                            } else {
+                                MemSrc::Unknown
+                            },
+                        ),
+                        None => st.write(
+                            at,
+                            DYN_EXTENT,
+                            if src_known && l != TOP {
+                                MemSrc::CallDataDyn { start: o, len: l }
+                            } else {
+                                MemSrc::Unknown
+                            },
+                        ),
+                    }
+                }
+                opcode::CODECOPY => {
+                    let m = st.pop();
+                    let o = st.pop();
+                    let l = st.pop();
+                    match (self.small(o), self.small(l)) {
+                        (Some(o), Some(n)) if n > 0 => {
+                            st.write(
+                                self.pool.split_offset(m),
+                                n.min(DYN_EXTENT),
+                                MemSrc::Code { start: o },
+                            );
+                        }
+                        _ => self.clobber(&mut st, m, l),
+                    }
+                }
+                opcode::RETURNDATACOPY => {
+                    let m = st.pop();
+                    st.pop();
+                    let l = st.pop();
+                    self.clobber(&mut st, m, l);
+                }
+                opcode::MCOPY => {
+                    let d = st.pop();
+                    let s = st.pop();
+                    let l = st.pop();
+                    match (self.small(l), self.pool.split_offset(d)) {
+                        (Some(n), Some((base, mut off))) if n <= MAX_READ => {
+                            let segs = self.read_mem(&st, s, n);
+                            for seg in segs {
+                                let len = seg.len() as u32;
+                                let src = match seg {
+                                    Seg::Word { e, shift, .. } => MemSrc::Word { e, shift },
+                                    Seg::CallData { start, .. } => MemSrc::CallData { start },
+                                    Seg::Code { start, .. } => MemSrc::Code { start },
+                                    Seg::Unknown { .. } => MemSrc::Unknown,
+                                };
+                                st.write(Some((base, off)), len, src);
+                                off = off.saturating_add(len);
+                            }
+                        }
+                        _ => self.clobber(&mut st, d, l),
+                    }
+                }
+                opcode::BALANCE | opcode::EXTCODESIZE | opcode::EXTCODEHASH => {
+                    let a = st.pop();
+                    self.effect(Effect::Account(a));
+                    st.push(TOP);
+                }
+                opcode::EXTCODECOPY => {
+                    let a = st.pop();
+                    let m = st.pop();
+                    st.pop();
+                    let l = st.pop();
+                    self.effect(Effect::Account(a));
+                    self.clobber(&mut st, m, l);
+                }
+                opcode::CALL | opcode::CALLCODE | opcode::DELEGATECALL | opcode::STATICCALL => {
+                    st.pop(); // gas
+                    let target = st.pop();
+                    let (kind, value) = match op {
+                        opcode::CALL => (CallKind::Call, st.pop()),
+                        opcode::CALLCODE => (CallKind::CallCode, st.pop()),
+                        opcode::DELEGATECALL => (CallKind::DelegateCall, self.pool.small(0)),
+                        _ => (CallKind::StaticCall, self.pool.small(0)),
+                    };
+                    let in_off = st.pop();
+                    let in_len = st.pop();
+                    let out_off = st.pop();
+                    let out_len = st.pop();
+                    let input = self.call_input(&st, in_off, in_len);
+                    self.effect(Effect::Call {
+                        kind,
+                        target,
+                        value,
+                        input,
+                    });
+                    self.clobber(&mut st, out_off, out_len);
+                    st.push(TOP);
+                }
+                opcode::CREATE | opcode::CREATE2 => {
+                    let value = st.pop();
+                    let off = st.pop();
+                    let len = st.pop();
+                    let salt = (op == opcode::CREATE2).then(|| st.pop());
+                    let init = match self.small(len) {
+                        Some(n) if n <= MAX_INIT => match self.pool.split_offset(off) {
+                            Some((base, o)) => {
+                                let mut segs = Vec::new();
+                                let mut p = o;
+                                // read in chunks: reads are capped at MAX_READ bytes
+                                while p < o + n {
+                                    let chunk = (o + n - p).min(MAX_READ);
+                                    segs.extend(st.read(&mut self.pool, base, p, chunk));
+                                    p += chunk;
+                                }
+                                segs
+                            }
+                            None => vec![Seg::Unknown { len: n as u16 }],
+                        },
+                        _ => vec![Seg::Unknown { len: 0 }],
+                    };
+                    let address = match salt {
+                        Some(salt) => self.create2_address(salt, &init),
+                        None => TOP,
+                    };
+                    self.effect(Effect::Create {
+                        value,
+                        salt,
+                        init: init.into_boxed_slice(),
+                        index: self.creates,
+                    });
+                    self.creates = self.creates.saturating_add(1);
+                    st.push(address);
+                }
+                opcode::SELFDESTRUCT => {
+                    let b = st.pop();
+                    self.effect(Effect::SelfDestruct(b));
+                    return true;
+                }
+                opcode::JUMP => {
+                    let t = st.pop();
+                    self.jump(t, st);
+                    return true;
+                }
+                opcode::JUMPI => {
+                    let t = st.pop();
+                    let c = st.pop();
+                    match self.pool.as_const(c) {
+                        Some(c) if !c.is_zero() => {
+                            self.jump(t, st);
+                            return true;
+                        }
+                        Some(_) => {
+                            self.arrive(insn.next, st);
+                            return true;
+                        }
+                        None => {
+                            self.jump(t, st.clone());
+                            self.arrive(insn.next, st);
+                            return true;
+                        }
+                    }
+                }
+                opcode::STOP | opcode::RETURN | opcode::REVERT | opcode::INVALID => return true,
+                _ => {
+                    if !is_defined(op) {
+                        return true;
+                    }
+                    let (i, o) = OpCode::new(op).map_or((0, 0), |c| (c.inputs(), c.outputs()));
+                    for _ in 0..i {
+                        st.pop();
+                    }
+                    for _ in 0..o {
+                        st.push(TOP);
+                    }
+                }
+            }
+            pc = insn.next;
+        }
+    }
+
+    /// `keccak(0xff . address . salt . keccak(init))[12..]` as an expression.
+    fn create2_address(&mut self, salt: Expr, init: &[Seg]) -> Expr {
+        let h = self.pool.keccak(init.to_vec());
+        if h == TOP {
+            return TOP;
+        }
+        let ff = self.pool.small(0xff);
+        let me = self.pool.env(Env::Address);
+        let k = self.pool.keccak(vec![
+            Seg::Word {
+                e: ff,
+                shift: 31,
+                len: 1,
+            },
+            Seg::Word {
+                e: me,
+                shift: 12,
+                len: 20,
+            },
+            Seg::Word {
+                e: salt,
+                shift: 0,
+                len: 32,
+            },
+            Seg::Word {
+                e: h,
+                shift: 0,
+                len: 32,
+            },
+        ]);
+        let mask = self.pool.constant((U256::from(1) << 160) - U256::from(1));
+        self.pool.bin(BinOp::And, k, mask)
+    }
+}

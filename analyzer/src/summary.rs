@@ -1,0 +1,233 @@
+//! Summaries: what one entry of a contract may touch, as expressions over the frame's inputs,
+//! and the per-contract collection of entries.
+//!
+//! Input: the effects the interpreter recorded. Output: [`EntrySummary`] (cached per code hash
+//! and entry, instantiated per transaction) and [`ContractSummary`] (every entry the dispatcher
+//! exposes, for audits and snapshots), both serialised as readable text in a deterministic order.
+
+use std::fmt;
+
+use alloy_primitives::B256;
+use serde::{Serialize, Serializer, ser::SerializeStruct};
+
+use crate::{
+    WideningReason,
+    expr::{Expr, ExprTable, Seg},
+};
+
+/// Which entry of a contract a frame runs, decided by its calldata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EntryKey {
+    /// Calldata of at least four bytes starting with this selector.
+    Selector(u32),
+    /// Empty calldata (receive / fallback).
+    Empty,
+    /// Calldata whose selector is unknown (or shorter than four bytes): every path.
+    Any,
+}
+
+impl fmt::Display for EntryKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Selector(s) => write!(f, "{s:#010x}"),
+            Self::Empty => f.write_str("empty"),
+            Self::Any => f.write_str("any"),
+        }
+    }
+}
+
+impl Serialize for EntryKey {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// The kind of a message call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CallKind {
+    /// CALL.
+    Call,
+    /// CALLCODE.
+    CallCode,
+    /// DELEGATECALL.
+    DelegateCall,
+    /// STATICCALL.
+    StaticCall,
+}
+
+/// The calldata of a call, as byte segments of the caller's memory.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CallInput {
+    /// The bytes from the start of the calldata (some may be unknown).
+    pub segs: Box<[Seg]>,
+    /// A calldata copy of symbolic length that follows `segs` (proxies forwarding their
+    /// calldata): `(start in the caller's calldata, length)`.
+    pub tail: Option<(Expr, Expr)>,
+    /// The length of the calldata.
+    pub len: Expr,
+}
+
+/// One thing an entry may do to the state.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Effect {
+    /// SLOAD of a slot of the frame's storage.
+    Read(Expr),
+    /// SSTORE of a slot (which also loads it).
+    Write(Expr),
+    /// BALANCE / EXTCODESIZE / EXTCODEHASH / EXTCODECOPY of an account.
+    Account(Expr),
+    /// A message call.
+    Call {
+        /// Which call.
+        kind: CallKind,
+        /// The target address (low 160 bits).
+        target: Expr,
+        /// The value sent (zero for DELEGATECALL / STATICCALL).
+        value: Expr,
+        /// The calldata.
+        input: CallInput,
+    },
+    /// CREATE (`salt` = None) or CREATE2.
+    Create {
+        /// The value endowed.
+        value: Expr,
+        /// CREATE2's salt.
+        salt: Option<Expr>,
+        /// The init code.
+        init: Box<[Seg]>,
+        /// How many CREATEs this path made before (for the creator's nonce).
+        index: u8,
+    },
+    /// SELFDESTRUCT to a beneficiary.
+    SelfDestruct(Expr),
+    /// A path the analysis could not follow: storage (and, if the code can call, everything)
+    /// must be widened.
+    Widen(WideningReason),
+}
+
+/// The summary of one entry of one contract.
+#[derive(Debug, Clone)]
+pub struct EntrySummary {
+    /// Which entry.
+    pub key: EntryKey,
+    /// The expressions the effects refer to.
+    pub exprs: ExprTable,
+    /// The effects, deduplicated, in discovery order.
+    pub effects: Vec<Effect>,
+    /// Instructions interpreted.
+    pub steps: u32,
+    /// Whether the analysis reached its fixed point within its bound.
+    pub complete: bool,
+}
+
+impl EntrySummary {
+    /// Renders one effect as text (`write keccak(caller . 0x3)`).
+    pub fn render_effect(&self, e: &Effect) -> String {
+        let t = &self.exprs;
+        match e {
+            Effect::Read(s) => format!("read {}", t.render(*s)),
+            Effect::Write(s) => format!("write {}", t.render(*s)),
+            Effect::Account(a) => format!("account {}", t.render(*a)),
+            Effect::Call {
+                kind,
+                target,
+                value,
+                input,
+            } => {
+                let mut s = format!(
+                    "{} {} value={} input=",
+                    match kind {
+                        CallKind::Call => "call",
+                        CallKind::CallCode => "callcode",
+                        CallKind::DelegateCall => "delegatecall",
+                        CallKind::StaticCall => "staticcall",
+                    },
+                    t.render(*target),
+                    t.render(*value)
+                );
+                s.push('[');
+                t.render_segs(&input.segs, &mut s, 0);
+                if let Some((start, len)) = input.tail {
+                    s.push_str(&format!(" . cd[{}; {}]", t.render(start), t.render(len)));
+                }
+                s.push(']');
+                s
+            }
+            Effect::Create {
+                value, salt, init, ..
+            } => {
+                let mut s = match salt {
+                    Some(salt) => format!(
+                        "create2 salt={} value={} init=[",
+                        t.render(*salt),
+                        t.render(*value)
+                    ),
+                    None => format!("create value={} init=[", t.render(*value)),
+                };
+                t.render_segs(init, &mut s, 0);
+                s.push(']');
+                s
+            }
+            Effect::SelfDestruct(b) => format!("selfdestruct {}", t.render(*b)),
+            Effect::Widen(r) => format!("widen {r:?}"),
+        }
+    }
+
+    /// All effects as sorted text lines (the deterministic form used by snapshots).
+    pub fn lines(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.effects.iter().map(|e| self.render_effect(e)).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+impl Serialize for EntrySummary {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("EntrySummary", 4)?;
+        st.serialize_field("entry", &self.key)?;
+        st.serialize_field("complete", &self.complete)?;
+        st.serialize_field("steps", &self.steps)?;
+        st.serialize_field("effects", &self.lines())?;
+        st.end()
+    }
+}
+
+/// Every entry of one contract, for audits and snapshots.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContractSummary {
+    /// keccak256 of the code.
+    pub code_hash: B256,
+    /// Code length in bytes.
+    pub code_len: usize,
+    /// Selectors the dispatcher compares against, ascending.
+    pub selectors: Vec<String>,
+    /// The proxy pattern recognised in the code, if any.
+    pub proxy: Option<String>,
+    /// One summary per selector, then the empty-calldata entry, in that order.
+    pub entries: Vec<std::sync::Arc<EntrySummary>>,
+}
+
+impl ContractSummary {
+    /// A compact text form: one block per entry, one line per effect.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        if let Some(p) = &self.proxy {
+            out.push_str(&format!("proxy {p}\n"));
+        }
+        for e in &self.entries {
+            out.push_str(&format!(
+                "{}{}:\n",
+                e.key,
+                if e.complete { "" } else { " (incomplete)" }
+            ));
+            for l in e.lines() {
+                out.push_str("  ");
+                out.push_str(&l);
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
