@@ -15,7 +15,7 @@ use crate::{
     WideningReason,
     cfg::{Code, is_defined},
     domain::{DYN_EXTENT, MAX_READ, MemSrc, State},
-    expr::{BinOp, Env, Expr, Known, Pool, Seg, TOP, UnOp},
+    expr::{BinOp, Env, Expr, Known, Node, Pool, Seg, TOP, UnOp},
     summary::{CallInput, CallKind, Effect, EntryKey, EntrySummary},
 };
 
@@ -356,7 +356,7 @@ impl Interp<'_> {
                     let v = st.pop();
                     let at = self.pool.split_offset(o);
                     if op == opcode::MSTORE {
-                        st.write(at, 32, MemSrc::Word { e: v, shift: 0 });
+                        self.mstore(&mut st, at, v);
                     } else {
                         st.write(at, 1, MemSrc::Word { e: v, shift: 31 });
                     }
@@ -560,6 +560,32 @@ impl Interp<'_> {
             }
             pc = insn.next;
         }
+    }
+
+    /// MSTORE, splitting `(x & low_mask) | high_bytes` into the bytes it really sets: solc
+    /// writes a selector into the top bytes of a word it read back, whose rest may be unknown.
+    fn mstore(&mut self, st: &mut State, at: Option<(Option<Expr>, u32)>, v: Expr) {
+        if let Node::Bin(BinOp::Or, x, c) = self.pool.node(v).clone()
+            && let Some(c) = self.pool.as_const(c)
+            && let Node::Bin(BinOp::And, y, m) = self.pool.node(x).clone()
+            && let Some(m) = self.pool.as_const(m)
+            && m.count_ones() % 8 == 0
+            && m.count_ones() > 0
+            && m == U256::MAX >> (256 - m.count_ones())
+            && c & m == U256::ZERO
+            && let Some((base, off)) = at
+        {
+            let k = 32 - (m.count_ones() / 8) as u32; // bytes set by `c`
+            let ce = self.pool.constant(c);
+            // An unknown `x` is taken to be the word read back from this very offset (solc's
+            // pattern), so its bytes stay as they are; a prediction, validated by the executor.
+            if y != TOP {
+                st.write(Some((base, off)), 32, MemSrc::Word { e: y, shift: 0 });
+            }
+            st.write(Some((base, off)), k, MemSrc::Word { e: ce, shift: 0 });
+            return;
+        }
+        st.write(at, 32, MemSrc::Word { e: v, shift: 0 });
     }
 
     /// `keccak(0xff . address . salt . keccak(init))[12..]` as an expression.
