@@ -1,1 +1,19 @@
-fn main(){}
+//! The `foresight` command line: one subcommand per job (verify, execute, ...), `--json` for
+//! machine output. Exit codes: 0 success, 1 a check failed, 2 bad input.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    match cli::run(args) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(cli::exit_code_for(&error))
+        }
+    }
+}

@@ -1,1 +1,21 @@
-//! placeholder
+//! Foresight's executor: runs a block on revm. The sequential executor is the reference; the
+//! parallel executor runs the scheduler's layers on all cores, validates every read in block
+//! order and re-executes what was mispredicted, so that its outcome always equals the
+//! sequential one.
+
+mod beneficiary;
+mod error;
+mod header;
+mod observed;
+mod outcome;
+mod recorder;
+mod sequential;
+mod state;
+mod transact;
+
+pub use error::ExecutionError;
+pub use header::{HeaderMismatch, check_header, receipts};
+pub use observed::ObservedAccess;
+pub use outcome::{BlockOutcome, TxOutcome, TxStatus};
+pub use sequential::execute_sequential;
+pub use state::{AccountChange, AccountSnapshot, BlockState, StateChanges};

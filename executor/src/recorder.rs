@@ -1,0 +1,66 @@
+//! A database wrapper that records every value revm reads during one transaction.
+//!
+//! Input: a read-only view ([`DatabaseRef`]). Output: the same view as a revm [`Database`], and
+//! afterwards the list of locations read with the values seen. An account load counts as a
+//! read of its balance, nonce and code; the code is read as its hash, or zero when the account
+//! does not exist (so that existence is validated too).
+
+use alloy_primitives::{Address, B256, U256};
+use foresight_analyzer::Location;
+use revm::{Database, DatabaseRef, bytecode::Bytecode, state::AccountInfo};
+
+/// The value recorded for an account's code: its hash, or zero when the account is absent.
+pub(crate) fn code_value(info: Option<&AccountInfo>) -> U256 {
+    info.map_or(U256::ZERO, |i| U256::from_be_bytes(i.code_hash.0))
+}
+
+/// Records reads of `inner` made through revm's [`Database`] interface.
+#[derive(Debug)]
+pub(crate) struct RecordingDb<'a, D> {
+    inner: &'a D,
+    reads: Vec<(Location, U256)>,
+}
+
+impl<'a, D> RecordingDb<'a, D> {
+    pub(crate) fn new(inner: &'a D) -> Self {
+        Self {
+            inner,
+            reads: Vec::with_capacity(16),
+        }
+    }
+
+    pub(crate) fn into_reads(self) -> Vec<(Location, U256)> {
+        self.reads
+    }
+}
+
+impl<D: DatabaseRef> Database for RecordingDb<'_, D> {
+    type Error = D::Error;
+
+    fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {
+        let info = self.inner.basic_ref(address)?;
+        let (balance, nonce) = info
+            .as_ref()
+            .map_or((U256::ZERO, 0), |i| (i.balance, i.nonce));
+        self.reads.push((Location::balance(address), balance));
+        self.reads
+            .push((Location::nonce(address), U256::from(nonce)));
+        self.reads
+            .push((Location::code(address), code_value(info.as_ref())));
+        Ok(info)
+    }
+
+    fn code_by_hash(&mut self, code_hash: B256) -> Result<Bytecode, Self::Error> {
+        self.inner.code_by_hash_ref(code_hash)
+    }
+
+    fn storage(&mut self, address: Address, index: U256) -> Result<U256, Self::Error> {
+        let value = self.inner.storage_ref(address, index)?;
+        self.reads.push((Location::storage(address, index), value));
+        Ok(value)
+    }
+
+    fn block_hash(&mut self, number: u64) -> Result<B256, Self::Error> {
+        self.inner.block_hash_ref(number)
+    }
+}

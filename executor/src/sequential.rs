@@ -1,0 +1,56 @@
+//! The sequential reference executor: every transaction in block order on revm.
+//!
+//! Input: a [`Block`]. Output: its [`BlockOutcome`] (receipts' contents, actual access sets,
+//! post-state changes). Everything parallel is judged against this.
+
+use alloy_primitives::U256;
+use foresight_corpus::Block;
+
+use crate::{
+    BlockOutcome, BlockState, ExecutionError, ObservedAccess, TxOutcome, transact::run_tx,
+};
+
+/// Executes `block` sequentially.
+///
+/// ```
+/// let block = foresight_corpus::workload::transfers(8, 1);
+/// let outcome = foresight_executor::execute_sequential(&block).unwrap();
+/// assert_eq!(outcome.transactions.len(), 8);
+/// assert_eq!(outcome.gas_used(), 8 * 21_000);
+/// ```
+pub fn execute_sequential(block: &Block) -> Result<BlockOutcome, ExecutionError> {
+    let mut state = BlockState::new(&block.prestate, block.spec);
+    let mut transactions = Vec::with_capacity(block.transactions.len());
+    let mut cumulative = 0u64;
+    for (index, tx) in block.transactions.iter().enumerate() {
+        let run =
+            run_tx(&state, block, tx).map_err(|e| ExecutionError::from_evm(index, tx.hash, e))?;
+        let access =
+            ObservedAccess::derive(run.reads, &run.state, block.spec, block.coinbase(), run.fee);
+        state.commit(&run.state);
+        state.credit(block.coinbase(), run.fee);
+        cumulative += run.result.tx_gas_used();
+        transactions.push(TxOutcome::new(
+            tx.hash,
+            tx.env.tx_type,
+            run.result,
+            cumulative,
+            access,
+        ));
+    }
+    apply_withdrawals(block, &mut state);
+    Ok(BlockOutcome {
+        transactions,
+        state: state.changes(),
+    })
+}
+
+/// Credits the block's withdrawals (amounts in gwei) after the last transaction.
+pub(crate) fn apply_withdrawals(block: &Block, state: &mut BlockState<'_>) {
+    for withdrawal in &block.withdrawals {
+        state.credit(
+            withdrawal.address,
+            U256::from(withdrawal.amount) * U256::from(1_000_000_000u64),
+        );
+    }
+}

@@ -1,0 +1,217 @@
+//! The state of a block as execution proceeds: the pre-state plus the writes committed so far.
+//!
+//! Input: a [`PreState`] and, transaction by transaction, revm's resulting [`EvmState`] and
+//! commutative balance credits. Output: a read-only view revm can execute against
+//! ([`DatabaseRef`]), and the block's net [`StateChanges`].
+
+use std::{collections::BTreeMap, convert::Infallible};
+
+use alloy_primitives::{
+    Address, B256, U256,
+    map::{AddressMap, B256Map, HashMap},
+};
+use foresight_corpus::PreState;
+use revm::{
+    DatabaseRef,
+    bytecode::Bytecode,
+    primitives::hardfork::SpecId,
+    state::{AccountInfo, EvmState},
+};
+use serde::Serialize;
+
+/// An account as changed by the block so far.
+#[derive(Debug, Clone, Default)]
+struct OverlayAccount {
+    /// `None`: the account does not exist (destroyed, or deleted as touched-and-empty).
+    info: Option<AccountInfo>,
+    storage: HashMap<U256, U256>,
+    /// The pre-state's storage no longer applies (self-destruct or re-creation).
+    storage_cleared: bool,
+}
+
+/// Pre-state plus the writes committed so far. Cloning it is never needed: readers share it.
+#[derive(Debug)]
+pub struct BlockState<'a> {
+    base: &'a PreState,
+    spec: SpecId,
+    accounts: AddressMap<OverlayAccount>,
+    codes: B256Map<Bytecode>,
+}
+
+impl<'a> BlockState<'a> {
+    /// The state at the start of a block running under `spec`.
+    pub fn new(base: &'a PreState, spec: SpecId) -> Self {
+        Self {
+            base,
+            spec,
+            accounts: AddressMap::default(),
+            codes: B256Map::default(),
+        }
+    }
+
+    fn account_mut(&mut self, address: Address) -> &mut OverlayAccount {
+        let base = self.base;
+        self.accounts
+            .entry(address)
+            .or_insert_with(|| OverlayAccount {
+                info: base.account(&address).map(|a| a.info.clone()),
+                ..OverlayAccount::default()
+            })
+    }
+
+    /// Applies one transaction's resulting state (revm's journal output).
+    pub fn commit(&mut self, state: &EvmState) {
+        let clears_empty = self.spec.is_enabled_in(SpecId::SPURIOUS_DRAGON);
+        for (address, account) in state {
+            if !account.is_touched() {
+                continue;
+            }
+            if account.is_selfdestructed() {
+                let entry = self.account_mut(*address);
+                entry.info = None;
+                entry.storage.clear();
+                entry.storage_cleared = true;
+                continue;
+            }
+            if let Some(code) = &account.info.code
+                && !code.is_empty()
+            {
+                self.codes
+                    .entry(account.info.code_hash)
+                    .or_insert_with(|| code.clone());
+            }
+            let entry = self.account_mut(*address);
+            if account.is_created() {
+                entry.storage.clear();
+                entry.storage_cleared = true;
+            }
+            entry.info = if clears_empty && account.info.is_empty() {
+                None
+            } else {
+                Some(account.info.clone())
+            };
+            for (slot, value) in account.changed_storage_slots() {
+                entry.storage.insert(*slot, value.present_value());
+            }
+        }
+    }
+
+    /// Adds `amount` to the balance of `address` (a commutative credit: the coinbase fee, a
+    /// withdrawal). A zero credit changes nothing.
+    pub fn credit(&mut self, address: Address, amount: U256) {
+        if amount.is_zero() {
+            return;
+        }
+        let entry = self.account_mut(address);
+        let info = entry.info.get_or_insert_with(AccountInfo::default);
+        info.balance = info.balance.saturating_add(amount);
+    }
+
+    /// The block's net changes against the pre-state, in address and slot order.
+    pub fn changes(&self) -> StateChanges {
+        let mut accounts = BTreeMap::new();
+        for (address, overlay) in &self.accounts {
+            let before = self.base.account(address);
+            let before_info = before.map(|a| AccountSnapshot::of(&a.info));
+            let after_info = overlay.info.as_ref().map(AccountSnapshot::of);
+            let storage: BTreeMap<U256, U256> = overlay
+                .storage
+                .iter()
+                .filter(|(slot, value)| {
+                    let old = if overlay.storage_cleared {
+                        U256::ZERO
+                    } else {
+                        before
+                            .and_then(|a| a.storage.get(*slot).copied())
+                            .unwrap_or_default()
+                    };
+                    old != **value
+                })
+                .map(|(s, v)| (*s, *v))
+                .collect();
+            if before_info != after_info || !storage.is_empty() || overlay.storage_cleared {
+                accounts.insert(
+                    *address,
+                    AccountChange {
+                        account: after_info,
+                        storage_cleared: overlay.storage_cleared,
+                        storage,
+                    },
+                );
+            }
+        }
+        StateChanges { accounts }
+    }
+}
+
+impl DatabaseRef for BlockState<'_> {
+    type Error = Infallible;
+
+    fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {
+        match self.accounts.get(&address) {
+            Some(overlay) => Ok(overlay.info.clone()),
+            None => self.base.basic_ref(address),
+        }
+    }
+
+    fn code_by_hash_ref(&self, code_hash: B256) -> Result<Bytecode, Self::Error> {
+        match self.codes.get(&code_hash) {
+            Some(code) => Ok(code.clone()),
+            None => self.base.code_by_hash_ref(code_hash),
+        }
+    }
+
+    fn storage_ref(&self, address: Address, index: U256) -> Result<U256, Self::Error> {
+        match self.accounts.get(&address) {
+            Some(overlay) => match overlay.storage.get(&index) {
+                Some(value) => Ok(*value),
+                None if overlay.storage_cleared => Ok(U256::ZERO),
+                None => self.base.storage_ref(address, index),
+            },
+            None => self.base.storage_ref(address, index),
+        }
+    }
+
+    fn block_hash_ref(&self, number: u64) -> Result<B256, Self::Error> {
+        self.base.block_hash_ref(number)
+    }
+}
+
+/// Balance, nonce and code hash of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AccountSnapshot {
+    /// Balance in wei.
+    pub balance: U256,
+    /// Nonce.
+    pub nonce: u64,
+    /// Code hash.
+    pub code_hash: B256,
+}
+
+impl AccountSnapshot {
+    fn of(info: &AccountInfo) -> Self {
+        Self {
+            balance: info.balance,
+            nonce: info.nonce,
+            code_hash: info.code_hash,
+        }
+    }
+}
+
+/// How one account differs after the block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountChange {
+    /// The account afterwards; `None` when it no longer exists.
+    pub account: Option<AccountSnapshot>,
+    /// Whether its pre-state storage was wiped (self-destruct or re-creation).
+    pub storage_cleared: bool,
+    /// Slots whose value differs from before.
+    pub storage: BTreeMap<U256, U256>,
+}
+
+/// The block's net post-state changes, deterministically ordered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct StateChanges {
+    /// Changed accounts by address.
+    pub accounts: BTreeMap<Address, AccountChange>,
+}

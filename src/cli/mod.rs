@@ -1,0 +1,64 @@
+//! Command-line arguments and dispatch to one module per subcommand.
+//!
+//! Input: the parsed [`Cli`]. Output: the process exit code; bad input (unreadable or malformed
+//! files, invalid transactions) maps to 2, a failed check to 1.
+
+mod verify;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Parallel EVM block execution planned before it runs.
+#[derive(Debug, Parser)]
+#[command(name = "foresight", version, about)]
+pub struct Cli {
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long = "threads", global = true)]
+    pub threads: Option<usize>,
+    /// Print less.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The jobs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Execute blocks and check them against their headers (gasUsed, logsBloom, receiptsRoot).
+    Verify(verify::Args),
+}
+
+/// Runs the chosen subcommand.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let output = Output {
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+    };
+    match cli.command {
+        Command::Verify(args) => verify::run(args, output),
+    }
+}
+
+/// How chatty to be.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    /// Only summaries and errors.
+    pub quiet: bool,
+    /// Extra detail.
+    pub verbose: bool,
+}
+
+/// The exit code for an error that stopped a command: 2 when the input was bad.
+pub fn exit_code_for(error: &anyhow::Error) -> u8 {
+    let bad_input = error.chain().any(|cause| {
+        cause.is::<foresight::CorpusError>()
+            || cause.is::<foresight::ExecutionError>()
+            || cause.is::<std::io::Error>()
+    });
+    if bad_input { 2 } else { 1 }
+}
