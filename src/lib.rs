@@ -25,3 +25,6 @@ pub use foresight_executor::{
     BlockOutcome, ExecutionError, HeaderMismatch, ObservedAccess, TxOutcome, check_header,
     execute_sequential,
 };
+
+pub mod predict;
+pub use alloy_primitives::{Address, B256, KECCAK256_EMPTY, U256};

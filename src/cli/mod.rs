@@ -3,6 +3,7 @@
 //! Input: the parsed [`Cli`]. Output: the process exit code; bad input (unreadable or malformed
 //! files, invalid transactions) maps to 2, a failed check to 1.
 
+mod accuracy;
 mod verify;
 
 use std::process::ExitCode;
@@ -31,6 +32,8 @@ pub struct Cli {
 pub enum Command {
     /// Execute blocks and check them against their headers (gasUsed, logsBloom, receiptsRoot).
     Verify(verify::Args),
+    /// Compare predicted access sets with the ones execution records.
+    Accuracy(accuracy::Args),
 }
 
 /// Runs the chosen subcommand.
@@ -41,6 +44,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     match cli.command {
         Command::Verify(args) => verify::run(args, output),
+        Command::Accuracy(args) => accuracy::run(args, output),
     }
 }
 

@@ -1,0 +1,213 @@
+//! `foresight accuracy`: compares the analyzer's predictions with the access sets that
+//! execution actually recorded, per block and over a corpus.
+//!
+//! Input: a block directory or a directory of them. Output: per block, coverage and timing;
+//! overall, coverage of transactions and gas, over-approximation, widenings by reason, analysis
+//! time (cold and warm cache) against sequential execution time, and the top uncovered
+//! contracts; `--json` prints one object. Exit 1 when coverage falls below `--min-coverage`.
+
+use std::{path::PathBuf, process::ExitCode, time::Instant};
+
+use foresight::{
+    Block,
+    analyzer::{AccuracyAccumulator, AccuracyReport, Analyzer, Prediction, TxAccuracy, compare_tx},
+    corpus::block_dirs,
+    execute_sequential,
+    predict::{PreStateView, block_context, tx_input},
+};
+use serde::Serialize;
+
+use super::Output;
+
+/// Arguments of `accuracy`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A block directory or a directory of them.
+    #[arg(long, env = "FORESIGHT_CORPUS")]
+    pub corpus: PathBuf,
+    /// Print one JSON object instead of tables.
+    #[arg(long)]
+    pub json: bool,
+    /// Fail (exit 1) when the share of covered transactions is below this (0..=1).
+    #[arg(long, value_name = "F")]
+    pub min_coverage: Option<f64>,
+}
+
+/// The JSON report.
+#[derive(Debug, Serialize)]
+struct Report {
+    #[serde(flatten)]
+    accuracy: AccuracyReport,
+    analysis_ms_cold: f64,
+    analysis_ms_warm: f64,
+    execution_ms: f64,
+    blocks: Vec<BlockRow>,
+}
+
+/// One block's figures.
+#[derive(Debug, Serialize)]
+struct BlockRow {
+    number: u64,
+    transactions: usize,
+    coverage_tx: f64,
+    coverage_gas: f64,
+    overapprox: f64,
+    analysis_ms_cold: f64,
+    analysis_ms_warm: f64,
+    execution_ms: f64,
+}
+
+/// Predicts every transaction of `block` on this thread (for honest timing).
+fn predict_all(analyzer: &Analyzer, block: &Block) -> Vec<Prediction> {
+    let view = PreStateView(&block.prestate);
+    let context = block_context(block);
+    block
+        .transactions
+        .iter()
+        .map(|tx| analyzer.predict(&tx_input(tx), &context, &view))
+        .collect()
+}
+
+/// Runs `accuracy`.
+pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
+    let analyzer = Analyzer::new();
+    let mut overall = AccuracyAccumulator::new();
+    let (mut cold_ms, mut warm_ms, mut exec_ms) = (0.0, 0.0, 0.0);
+    let mut blocks = Vec::new();
+    for dir in block_dirs(&args.corpus)? {
+        let block = Block::load(&dir)?;
+        let started = Instant::now();
+        let outcome = execute_sequential(&block)?;
+        let execution_ms = started.elapsed().as_secs_f64() * 1e3;
+
+        analyzer.clear_cache();
+        let started = Instant::now();
+        predict_all(&analyzer, &block);
+        let analysis_ms_cold = started.elapsed().as_secs_f64() * 1e3;
+        let started = Instant::now();
+        let predictions = predict_all(&analyzer, &block);
+        let analysis_ms_warm = started.elapsed().as_secs_f64() * 1e3;
+
+        let mut this_block = AccuracyAccumulator::new();
+        for ((tx, prediction), actual) in block
+            .transactions
+            .iter()
+            .zip(&predictions)
+            .zip(&outcome.transactions)
+        {
+            let code_hash = tx
+                .env
+                .kind
+                .to()
+                .and_then(|to| block.prestate.account(to))
+                .map(|a| a.info.code_hash)
+                .filter(|h| *h != revm_empty_code_hash());
+            let row: TxAccuracy = compare_tx(
+                &prediction.access,
+                &actual.access.to_access_set(),
+                actual.gas_used,
+                code_hash,
+            );
+            this_block.add(&row);
+            overall.add(&row);
+        }
+        let report = this_block.finish();
+        let row = BlockRow {
+            number: block.number(),
+            transactions: report.transactions,
+            coverage_tx: report.coverage_tx,
+            coverage_gas: report.coverage_gas,
+            overapprox: report.overapprox,
+            analysis_ms_cold,
+            analysis_ms_warm,
+            execution_ms,
+        };
+        if !args.json && !output.quiet {
+            println!(
+                "block {:>9}  txs {:>5}  coverage {:>6.2}% tx {:>6.2}% gas  overapprox {:>5.1}%  analysis cold {:>7.2} ms warm {:>6.2} ms  exec {:>6.2} ms",
+                row.number,
+                row.transactions,
+                row.coverage_tx * 100.0,
+                row.coverage_gas * 100.0,
+                row.overapprox * 100.0,
+                row.analysis_ms_cold,
+                row.analysis_ms_warm,
+                row.execution_ms
+            );
+        }
+        cold_ms += analysis_ms_cold;
+        warm_ms += analysis_ms_warm;
+        exec_ms += execution_ms;
+        blocks.push(row);
+    }
+    let accuracy = overall.finish();
+    let coverage = accuracy.coverage_tx;
+    let report = Report {
+        accuracy,
+        analysis_ms_cold: cold_ms,
+        analysis_ms_warm: warm_ms,
+        execution_ms: exec_ms,
+        blocks,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_summary(&report);
+    }
+    Ok(match args.min_coverage {
+        Some(min) if coverage < min => {
+            eprintln!(
+                "coverage {:.2}% is below the minimum {:.2}%",
+                coverage * 100.0,
+                min * 100.0
+            );
+            ExitCode::from(1)
+        }
+        _ => ExitCode::SUCCESS,
+    })
+}
+
+fn revm_empty_code_hash() -> foresight::B256 {
+    foresight::KECCAK256_EMPTY
+}
+
+fn print_summary(report: &Report) {
+    let a = &report.accuracy;
+    println!(
+        "transactions {}  coverage {:.2}% of txs, {:.2}% of gas  over-approximation {:.1}%",
+        a.transactions,
+        a.coverage_tx * 100.0,
+        a.coverage_gas * 100.0,
+        a.overapprox * 100.0
+    );
+    let share = |n: usize| 100.0 * n as f64 / a.transactions.max(1) as f64;
+    println!(
+        "widened to everything {} ({:.2}%)  with a whole-contract widening {} ({:.2}%)",
+        a.widened_everything_tx,
+        share(a.widened_everything_tx),
+        a.widened_contract_tx,
+        share(a.widened_contract_tx)
+    );
+    for (reason, count) in &a.reasons {
+        println!("  reason {reason:?}: {count} txs");
+    }
+    println!(
+        "analysis cold {:.1} ms ({:.0}% of execution), warm {:.1} ms ({:.1}%), sequential execution {:.1} ms",
+        report.analysis_ms_cold,
+        100.0 * report.analysis_ms_cold / report.execution_ms,
+        report.analysis_ms_warm,
+        100.0 * report.analysis_ms_warm / report.execution_ms,
+        report.execution_ms
+    );
+    println!("top uncovered contracts:");
+    for code in &a.top_uncovered {
+        println!(
+            "  {}  txs {:>4}  gas {:>10}  e.g. missed {:?}",
+            code.code_hash
+                .map_or_else(|| "(no code)".to_owned(), |h| h.to_string()),
+            code.transactions,
+            code.gas,
+            code.example_missing
+        );
+    }
+}
