@@ -89,6 +89,19 @@ impl CodeEntry {
     }
 }
 
+/// Totals over the cache, for reports and tuning.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CacheStats {
+    /// Distinct codes.
+    pub codes: usize,
+    /// Entry summaries analysed.
+    pub entries: usize,
+    /// Instructions interpreted over all entries.
+    pub steps: u64,
+    /// Entries that ran out of their analysis budget.
+    pub incomplete: usize,
+}
+
 /// Code hash → entry, and address → (code, entry) for hash-free warm lookups.
 #[derive(Debug, Default)]
 pub struct Cache {
@@ -124,6 +137,24 @@ impl Cache {
             map.insert(a, (code.clone(), entry.clone()));
         }
         entry
+    }
+
+    /// Totals over every cached entry summary.
+    pub fn stats(&self) -> CacheStats {
+        let mut st = CacheStats::default();
+        if let Ok(m) = self.by_hash.read() {
+            st.codes = m.len();
+            for e in m.values() {
+                if let Ok(entries) = e.entries.read() {
+                    for s in entries.values() {
+                        st.entries += 1;
+                        st.steps += s.steps as u64;
+                        st.incomplete += usize::from(!s.complete);
+                    }
+                }
+            }
+        }
+        st
     }
 
     /// Forgets everything.

@@ -223,7 +223,36 @@ impl State {
 
     /// Whether `self` already covers `other` (joining adds nothing).
     pub fn subsumes(&self, other: &State) -> bool {
-        self.stack.len() <= other.stack.len() && self.join(other) == *self
+        // Allocation-free form of `self.join(other) == *self`.
+        if self.stack.len() > other.stack.len() {
+            return false;
+        }
+        let tail = &other.stack[other.stack.len() - self.stack.len()..];
+        if !self
+            .stack
+            .iter()
+            .zip(tail)
+            .all(|(x, y)| x == y || *x == TOP)
+        {
+            return false;
+        }
+        if self.mem == other.mem {
+            return true;
+        }
+        let c = self
+            .mem
+            .iter()
+            .zip(&other.mem)
+            .take_while(|(x, y)| x == y)
+            .count();
+        let mine = &self.mem[c..];
+        mine.iter().all(|m| m.src == MemSrc::Unknown)
+            && other.mem[c..].iter().all(|m| {
+                mine.contains(&MemEntry {
+                    src: MemSrc::Unknown,
+                    ..*m
+                })
+            })
     }
 }
 

@@ -31,6 +31,8 @@ pub const MAX_STATE_READS: u32 = 512;
 const MAX_CALLDATA: usize = 1 << 17;
 /// Cancun's activation timestamp on mainnet (EIP-6780 changes SELFDESTRUCT).
 const CANCUN_TIMESTAMP: u64 = 1_710_338_135;
+/// Spurious Dragon's activation block on mainnet (EIP-161: touched empty accounts vanish).
+const SPURIOUS_DRAGON_BLOCK: u64 = 2_675_000;
 
 /// Read-only pre-state, implemented by the corpus / executor side.
 pub trait StateView {
@@ -281,6 +283,32 @@ impl<'a> Inst<'a> {
         self.access.reads.insert(Location::code(a));
     }
 
+    /// Credits `a` with value (or touches it before Spurious Dragon, when touching created
+    /// empty accounts): its balance is written, and if it may not exist yet, so is its code
+    /// (a new account gets the empty code hash).
+    fn receive(&mut self, a: Address, value_maybe_nonzero: bool) {
+        if value_maybe_nonzero {
+            self.access.writes.insert(Location::balance(a));
+        }
+        if !(value_maybe_nonzero || self.block.number < SPURIOUS_DRAGON_BLOCK) {
+            return;
+        }
+        if self.reads_left < 3 {
+            self.access.writes.insert(Location::code(a));
+            return;
+        }
+        self.reads_left -= 3;
+        if self.state.nonce(a) == 0
+            && self.state.balance(a).is_zero()
+            && self.state.code(a).is_none_or(|c| c.is_empty())
+        {
+            self.access.writes.insert(Location::code(a));
+            if !value_maybe_nonzero {
+                self.access.writes.insert(Location::balance(a));
+            }
+        }
+    }
+
     fn widen(&mut self, reason: WideningReason, everything: bool, frame: Option<&Frame<'_>>) {
         if everything {
             self.everything = true;
@@ -386,9 +414,7 @@ impl<'a> Inst<'a> {
             }
             Some(to) => {
                 self.account(to);
-                if !value.is_zero() {
-                    self.access.writes.insert(Location::balance(to));
-                }
+                self.receive(to, !value.is_zero());
                 if is_precompile(to) {
                     return;
                 }
@@ -486,7 +512,7 @@ impl<'a> Inst<'a> {
                     Some(v) => {
                         let b = proxy::to_address(v);
                         self.account(b);
-                        self.access.writes.insert(Location::balance(b));
+                        self.receive(b, true);
                         self.access.writes.insert(Location::balance(f.this));
                         if self.block.timestamp < CANCUN_TIMESTAMP {
                             self.access.writes.insert(Location::code(f.this));
@@ -578,11 +604,12 @@ impl<'a> Inst<'a> {
             CallKind::Call | CallKind::CallCode => self.eval(t, value, f),
             _ => Some(U256::ZERO),
         };
-        if v != Some(U256::ZERO) {
-            if kind == CallKind::Call {
-                self.access.writes.insert(Location::balance(target));
-            }
+        let nonzero = v != Some(U256::ZERO);
+        if nonzero {
             self.access.writes.insert(Location::balance(f.this));
+        }
+        if kind == CallKind::Call {
+            self.receive(target, nonzero);
         }
         if is_precompile(target) {
             return;

@@ -30,6 +30,7 @@ pub use access::{AccessSet, Location, Widening, WideningReason};
 pub use accuracy::{
     AccuracyAccumulator, AccuracyReport, TxAccuracy, UncoveredCode, aggregate, compare_tx,
 };
+pub use cache::CacheStats;
 pub use cfg::Code;
 pub use domain::State;
 pub use instantiate::{
@@ -114,6 +115,11 @@ impl Analyzer {
     /// Number of distinct codes in the cache.
     pub fn cached_codes(&self) -> usize {
         self.cache.len()
+    }
+
+    /// Totals over the cache (codes, entries, analysis steps, incomplete entries).
+    pub fn cache_stats(&self) -> CacheStats {
+        self.cache.stats()
     }
 }
 
