@@ -28,3 +28,4 @@ pub use foresight_executor::{
 
 pub mod predict;
 pub use alloy_primitives::{Address, B256, KECCAK256_EMPTY, U256};
+pub mod pipeline;

@@ -8,6 +8,7 @@ mod error;
 mod header;
 mod observed;
 mod outcome;
+mod parallel;
 mod recorder;
 mod sequential;
 mod state;
@@ -17,5 +18,8 @@ pub use error::ExecutionError;
 pub use header::{HeaderMismatch, check_header, receipts};
 pub use observed::ObservedAccess;
 pub use outcome::{BlockOutcome, TxOutcome, TxStatus};
+pub use parallel::{
+    ExecutionMetrics, ExecutionMode, ParallelConfig, ParallelOutcome, Reexecution, execute_parallel,
+};
 pub use sequential::execute_sequential;
 pub use state::{AccountChange, AccountSnapshot, BlockState, StateChanges};

@@ -100,3 +100,54 @@ impl BlockOutcome {
             .map_or(0, |t| t.cumulative_gas_used)
     }
 }
+
+impl BlockOutcome {
+    /// Describes the first way `other` differs from `self` (`None` when equal).
+    pub fn first_difference(&self, other: &BlockOutcome) -> Option<String> {
+        if self.transactions.len() != other.transactions.len() {
+            return Some(format!(
+                "{} transactions vs {}",
+                self.transactions.len(),
+                other.transactions.len()
+            ));
+        }
+        for (index, (a, b)) in self
+            .transactions
+            .iter()
+            .zip(&other.transactions)
+            .enumerate()
+        {
+            if a != b {
+                let what = if a.status != b.status {
+                    format!("status {:?} vs {:?}", a.status, b.status)
+                } else if a.gas_used != b.gas_used {
+                    format!("gas {} vs {}", a.gas_used, b.gas_used)
+                } else if a.logs != b.logs {
+                    "logs differ".to_owned()
+                } else if a.output != b.output {
+                    "output differs".to_owned()
+                } else {
+                    "access set differs".to_owned()
+                };
+                return Some(format!("transaction {index} ({}): {what}", a.hash));
+            }
+        }
+        if self.state != other.state {
+            let address = self
+                .state
+                .accounts
+                .iter()
+                .find(|(k, v)| other.state.accounts.get(*k) != Some(*v))
+                .or_else(|| {
+                    other
+                        .state
+                        .accounts
+                        .iter()
+                        .find(|(k, _)| !self.state.accounts.contains_key(*k))
+                })
+                .map(|(k, _)| *k);
+            return Some(format!("post-state differs at {address:?}"));
+        }
+        None
+    }
+}

@@ -10,6 +10,7 @@ use alloy_primitives::{
     Address, B256, U256,
     map::{AddressMap, B256Map, HashMap},
 };
+use foresight_analyzer::Location;
 use foresight_corpus::PreState;
 use revm::{
     DatabaseRef,
@@ -18,6 +19,8 @@ use revm::{
     state::{AccountInfo, EvmState},
 };
 use serde::Serialize;
+
+use crate::recorder::code_value;
 
 /// An account as changed by the block so far.
 #[derive(Debug, Clone, Default)]
@@ -57,6 +60,30 @@ impl<'a> BlockState<'a> {
                 info: base.account(&address).map(|a| a.info.clone()),
                 ..OverlayAccount::default()
             })
+    }
+
+    /// The account at `address` as it stands, without cloning.
+    fn info(&self, address: &Address) -> Option<&AccountInfo> {
+        match self.accounts.get(address) {
+            Some(overlay) => overlay.info.as_ref(),
+            None => self.base.account(address).map(|a| &a.info),
+        }
+    }
+
+    /// The current value of `location`, in the encoding the recorder uses (code as its hash,
+    /// zero for an absent account).
+    pub fn value_of(&self, location: &Location) -> U256 {
+        match *location {
+            Location::Storage { address, slot } => {
+                let Ok(value) = self.storage_ref(address, slot);
+                value
+            }
+            Location::Balance { address } => self.info(&address).map_or(U256::ZERO, |i| i.balance),
+            Location::Nonce { address } => self
+                .info(&address)
+                .map_or(U256::ZERO, |i| U256::from(i.nonce)),
+            Location::Code { address } => code_value(self.info(&address)),
+        }
     }
 
     /// Applies one transaction's resulting state (revm's journal output).

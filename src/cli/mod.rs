@@ -43,9 +43,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         verbose: cli.verbose,
     };
     match cli.command {
-        Command::Verify(args) => verify::run(args, output),
+        Command::Verify(args) => verify::run(args, output, &pool(cli.threads)?),
         Command::Accuracy(args) => accuracy::run(args, output),
     }
+}
+
+/// A rayon pool with `threads` workers (default: one per core).
+fn pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        anyhow::ensure!(n > 0, "--threads must be at least 1");
+        builder = builder.num_threads(n);
+    }
+    Ok(builder.build()?)
 }
 
 /// How chatty to be.
