@@ -561,9 +561,10 @@ impl Pool {
             if op == BinOp::Shr && ca == Some(U256::from(224)) && self.is_calldata_word0(b) {
                 return self.small(sel as u64);
             }
+            let sig_mask = Some(U256::from(0xffff_ffffu64) << 224);
             if op == BinOp::And
-                && self.is_calldata_word0(a)
-                && cb == Some(U256::from(0xffff_ffffu64) << 224)
+                && ((self.is_calldata_word0(a) && cb == sig_mask)
+                    || (self.is_calldata_word0(b) && ca == sig_mask))
             {
                 return self.constant(U256::from(sel) << 224);
             }
@@ -604,11 +605,7 @@ impl Pool {
                     return self.bin(BinOp::Add, a, neg);
                 }
             }
-            BinOp::Mul => {
-                if cb == Some(U256::from(1)) {
-                    return a;
-                }
-            }
+            BinOp::Mul if cb == Some(U256::from(1)) => return a,
             BinOp::Div => {
                 if let Some(c) = cb
                     && c.count_ones() == 1
@@ -639,16 +636,8 @@ impl Pool {
                     return if op == BinOp::Or { a } else { self.small(0) };
                 }
             }
-            BinOp::Shl | BinOp::Shr => {
-                if ca == Some(U256::ZERO) {
-                    return b;
-                }
-            }
-            BinOp::Eq => {
-                if a == b {
-                    return self.small(1);
-                }
-            }
+            BinOp::Shl | BinOp::Shr if ca == Some(U256::ZERO) => return b,
+            BinOp::Eq if a == b => return self.small(1),
             _ => {}
         }
         let width = match op {
@@ -939,6 +928,17 @@ impl ExprTable {
             }
             match *s {
                 Seg::Word { e, shift, len } => {
+                    if let Node::Const(c) = self.node(e)
+                        && (shift != 0 || len != 32)
+                    {
+                        let b = c.to_be_bytes::<32>();
+                        let end = (shift as usize + len as usize).min(32);
+                        out.push_str("0x");
+                        for x in b.get(shift as usize..end).unwrap_or_default() {
+                            let _ = write!(out, "{x:02x}");
+                        }
+                        continue;
+                    }
                     self.render_into(e, out, depth + 1);
                     if shift != 0 || len != 32 {
                         let _ = write!(out, "[{}..{}]", shift, shift as u16 + len as u16);

@@ -149,7 +149,10 @@ impl EntrySummary {
                 s.push('[');
                 t.render_segs(&input.segs, &mut s, 0);
                 if let Some((start, len)) = input.tail {
-                    s.push_str(&format!(" . cd[{}; {}]", t.render(start), t.render(len)));
+                    if !input.segs.is_empty() {
+                        s.push_str(" . ");
+                    }
+                    s.push_str(&format!("cd[{}; {}]", t.render(start), t.render(len)));
                 }
                 s.push(']');
                 s

@@ -1,0 +1,223 @@
+//! Data-driven summary cases in the rust-analyzer style: `check(code, entry, expected)`, where
+//! `code` is a small assembly text (mnemonics, `0x..` push data, `name:` for a JUMPDEST and
+//! `@name` for a PUSH2 of its address) and `expected` the summary's sorted effect lines.
+
+use alloy_primitives::Bytes;
+use foresight_analyzer::{Analyzer, EntryKey};
+use revm::bytecode::OpCode;
+
+/// Assembles `src` (two passes, to resolve labels).
+fn asm(src: &str) -> Vec<u8> {
+    let words: Vec<&str> = src.split_whitespace().collect();
+    let mut labels = std::collections::HashMap::new();
+    for pass in 0..2 {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < words.len() {
+            let w = words[i];
+            if let Some(l) = w.strip_suffix(':') {
+                labels.insert(l.to_string(), out.len());
+                out.push(0x5b);
+            } else if let Some(l) = w.strip_prefix('@') {
+                let at = labels.get(l).copied().unwrap_or(0);
+                assert!(pass == 0 || labels.contains_key(l), "unknown label {l}");
+                out.push(0x61);
+                out.extend_from_slice(&(at as u16).to_be_bytes());
+            } else {
+                let op = (0..=255u8)
+                    .filter_map(OpCode::new)
+                    .find(|o| o.as_str() == w)
+                    .unwrap_or_else(|| panic!("bad opcode {w}"));
+                out.push(op.get());
+                let n = op.info().immediate_size() as usize;
+                if n > 0 {
+                    i += 1;
+                    let hex = words[i].trim_start_matches("0x");
+                    let v = alloy_primitives::hex::decode(format!("{hex:0>width$}", width = n * 2))
+                        .expect("push data");
+                    assert_eq!(v.len(), n, "push data size of {w}");
+                    out.extend(v);
+                }
+            }
+            i += 1;
+        }
+        if pass == 1 {
+            return out;
+        }
+    }
+    unreachable!()
+}
+
+fn check(src: &str, key: EntryKey, expected: &str) {
+    let code = Bytes::from(asm(src));
+    let s = Analyzer::new().entry_summary(&code, key);
+    let got = s.lines().join("\n");
+    let want = expected
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(got, want, "\n--- got ---\n{got}\n--- want ---\n{want}\n");
+}
+
+/// solc ≥ 0.5 prologue and dispatcher jumping to `tag` for `selector`.
+fn dispatch(selector: &str, tag: &str) -> String {
+    format!(
+        "PUSH1 0x80 PUSH1 0x40 MSTORE PUSH1 0x04 CALLDATASIZE LT @fallback JUMPI \
+         PUSH1 0x00 CALLDATALOAD PUSH1 0xe0 SHR DUP1 PUSH4 {selector} EQ @{tag} JUMPI \
+         fallback: PUSH1 0x00 DUP1 REVERT "
+    )
+}
+
+#[test]
+fn solidity_mapping_write_is_keccak_of_caller_and_slot() {
+    // balances[msg.sender] = calldata[4]
+    let src = dispatch("0xd0e30db0", "f")
+        + "f: PUSH1 0x04 CALLDATALOAD CALLER PUSH1 0x00 MSTORE PUSH1 0x03 PUSH1 0x20 MSTORE \
+           PUSH1 0x40 PUSH1 0x00 KECCAK256 SSTORE STOP";
+    check(
+        &src,
+        EntryKey::Selector(0xd0e30db0),
+        "write keccak(caller . 0x3)",
+    );
+    // another selector falls through to the reverting fallback: nothing
+    check(&src, EntryKey::Selector(0x12345678), "");
+}
+
+#[test]
+fn nested_mapping_and_vyper_order() {
+    // allowance[caller][cd[4]] read, Solidity order; then Vyper order keccak(slot . key)
+    let src = dispatch("0xdd62ed3e", "f")
+        + "f: CALLER PUSH1 0x00 MSTORE PUSH1 0x04 PUSH1 0x20 MSTORE PUSH1 0x40 PUSH1 0x00 KECCAK256 \
+           PUSH1 0x20 MSTORE PUSH1 0x04 CALLDATALOAD PUSH1 0x00 MSTORE PUSH1 0x40 PUSH1 0x00 KECCAK256 \
+           SLOAD POP \
+           PUSH1 0x05 PUSH1 0x00 MSTORE CALLER PUSH1 0x20 MSTORE PUSH1 0x40 PUSH1 0x00 KECCAK256 SLOAD \
+           STOP";
+    check(
+        &src,
+        EntryKey::Selector(0xdd62ed3e),
+        "read keccak(0x5 . caller)
+         read keccak(cd[0x4] . keccak(caller . 0x4))",
+    );
+}
+
+#[test]
+fn old_solc_div_and_dispatcher() {
+    let src = "PUSH29 0x0100000000000000000000000000000000000000000000000000000000 \
+               PUSH1 0x00 CALLDATALOAD DIV PUSH4 0xffffffff AND \
+               PUSH4 0x18160ddd DUP2 EQ @total JUMPI \
+               PUSH4 0x70a08231 DUP2 EQ @bal JUMPI STOP \
+               total: PUSH1 0x02 SLOAD STOP \
+               bal: PUSH1 0x04 CALLDATALOAD PUSH1 0x00 MSTORE PUSH1 0x01 PUSH1 0x20 MSTORE \
+               PUSH1 0x40 PUSH1 0x00 KECCAK256 SLOAD STOP";
+    check(src, EntryKey::Selector(0x18160ddd), "read 0x2");
+    check(
+        src,
+        EntryKey::Selector(0x70a08231),
+        "read keccak(cd[0x4] . 0x1)",
+    );
+    check(src, EntryKey::Empty, "");
+    let code = Bytes::from(asm(src));
+    let summary = Analyzer::new().summary(&code);
+    assert_eq!(summary.selectors, vec!["0x18160ddd", "0x70a08231"]);
+}
+
+#[test]
+fn binary_search_dispatcher() {
+    let src = "PUSH1 0x00 CALLDATALOAD PUSH1 0xe0 SHR \
+               DUP1 PUSH4 0x70a08231 GT @low JUMPI \
+               DUP1 PUSH4 0xa9059cbb EQ @b JUMPI STOP \
+               low: DUP1 PUSH4 0x18160ddd EQ @a JUMPI STOP \
+               a: PUSH1 0x01 SLOAD STOP \
+               b: PUSH1 0x02 SLOAD STOP";
+    check(src, EntryKey::Selector(0x18160ddd), "read 0x1");
+    check(src, EntryKey::Selector(0xa9059cbb), "read 0x2");
+}
+
+#[test]
+fn internal_function_returns_to_each_caller() {
+    // f(slot) = sload(slot), called from two sites with different return tags
+    let src = dispatch("0x00000001", "main")
+        + "main: @r1 PUSH1 0x07 @fn JUMP \
+           r1: POP @r2 PUSH1 0x08 @fn JUMP \
+           r2: POP STOP \
+           fn: SLOAD SWAP1 JUMP";
+    check(
+        &src,
+        EntryKey::Selector(1),
+        "read 0x7
+         read 0x8",
+    );
+}
+
+#[test]
+fn loop_over_array_becomes_a_family() {
+    // for (i = 0; i < sload(0); i++) sload(keccak(0) + i)
+    let src = dispatch("0x00000002", "main")
+        + "main: PUSH1 0x00 \
+           head: DUP1 PUSH1 0x00 SLOAD GT ISZERO @done JUMPI \
+           DUP1 PUSH1 0x00 PUSH1 0x00 MSTORE PUSH1 0x20 PUSH1 0x00 KECCAK256 ADD SLOAD POP \
+           PUSH1 0x01 ADD @head JUMP \
+           done: STOP";
+    check(
+        &src,
+        EntryKey::Selector(2),
+        "read (0x290decd9548b62a8d60345a988386fc84ba6bc95484008f6362f93160ef3e563 + ⊤)
+         read 0x0
+         read 0x290decd9548b62a8d60345a988386fc84ba6bc95484008f6362f93160ef3e563
+         read 0x290decd9548b62a8d60345a988386fc84ba6bc95484008f6362f93160ef3e564
+         read 0x290decd9548b62a8d60345a988386fc84ba6bc95484008f6362f93160ef3e565",
+    );
+}
+
+#[test]
+fn calls_carry_target_value_and_calldata_words() {
+    // token.transfer(cd[4], cd[36]) with token = sload(1)
+    let src = dispatch("0x00000003", "main")
+        + "main: PUSH4 0xa9059cbb PUSH1 0xe0 SHL PUSH1 0x80 MSTORE \
+           PUSH1 0x04 CALLDATALOAD PUSH1 0x84 MSTORE PUSH1 0x24 CALLDATALOAD PUSH1 0xa4 MSTORE \
+           PUSH1 0x00 PUSH1 0x00 PUSH1 0x44 PUSH1 0x80 PUSH1 0x00 PUSH1 0x01 SLOAD GAS CALL STOP";
+    check(
+        &src,
+        EntryKey::Selector(3),
+        "call sload(0x1) value=0x0 input=[0xa9059cbb . cd[0x4] . cd[0x24]]
+         read 0x1",
+    );
+}
+
+#[test]
+fn forwarding_proxy_keeps_the_calldata() {
+    // calldatacopy(0, 0, calldatasize()); delegatecall(gas, sload(impl), 0, calldatasize, 0, 0)
+    let src = "CALLDATASIZE PUSH1 0x00 PUSH1 0x00 CALLDATACOPY \
+               PUSH1 0x00 PUSH1 0x00 CALLDATASIZE PUSH1 0x00 \
+               PUSH32 0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc SLOAD \
+               GAS DELEGATECALL STOP";
+    check(
+        src,
+        EntryKey::Selector(0xa9059cbb),
+        "delegatecall sload(0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc) value=0x0 input=[cd[0x0; calldatasize]]
+         read 0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc",
+    );
+}
+
+#[test]
+fn dynamic_jump_widens() {
+    check(
+        "PUSH1 0x00 CALLDATALOAD JUMP",
+        EntryKey::Selector(1),
+        "widen UnresolvedJump",
+    );
+}
+
+#[test]
+fn create2_and_selfdestruct() {
+    let src = "PUSH1 0x0a PUSH1 0x20 PUSH1 0x00 CODECOPY CALLER PUSH1 0x0a PUSH1 0x00 PUSH1 0x00 CREATE2 \
+               POP CALLER SELFDESTRUCT";
+    check(
+        src,
+        EntryKey::Empty,
+        "create2 salt=caller value=0x0 init=[code[0x20; 10]]
+         selfdestruct caller",
+    );
+}

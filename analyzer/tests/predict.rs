@@ -1,0 +1,243 @@
+//! Instantiation against a small in-memory pre-state: exact predictions for plain transfers,
+//! ERC-20 transfers (direct, behind an EIP-1967 proxy, behind an EIP-1167 clone), creations,
+//! and the sound widening of an unresolvable call.
+
+use std::collections::{BTreeSet, HashMap};
+
+use alloy_primitives::{Address, Bytes, U256, hex, keccak256};
+use foresight_analyzer::{
+    Analyzer, BlockContext, Location, StateView, TxInput, Widening, WideningReason,
+};
+
+#[derive(Default)]
+struct Mem {
+    code: HashMap<Address, Bytes>,
+    storage: HashMap<(Address, U256), U256>,
+    nonce: HashMap<Address, u64>,
+}
+
+impl StateView for Mem {
+    fn code(&self, a: Address) -> Option<Bytes> {
+        self.code.get(&a).cloned()
+    }
+    fn storage(&self, a: Address, s: U256) -> U256 {
+        self.storage.get(&(a, s)).copied().unwrap_or_default()
+    }
+    fn balance(&self, _: Address) -> U256 {
+        U256::from(1)
+    }
+    fn nonce(&self, a: Address) -> u64 {
+        self.nonce.get(&a).copied().unwrap_or(1)
+    }
+}
+
+fn erc20() -> Bytes {
+    hex::decode(include_str!("../../corpus/contracts/build/ERC20.runtime.hex").trim())
+        .unwrap()
+        .into()
+}
+
+fn word(a: Address) -> [u8; 32] {
+    a.into_word().0
+}
+
+fn mapping(key: Address, slot: u64) -> U256 {
+    let mut pre = [0u8; 64];
+    pre[..32].copy_from_slice(&word(key));
+    pre[32..].copy_from_slice(&U256::from(slot).to_be_bytes::<32>());
+    keccak256(pre).into()
+}
+
+fn transfer_input(to: Address, amount: u64) -> Bytes {
+    let mut v = hex!("a9059cbb").to_vec();
+    v.extend(word(to));
+    v.extend(U256::from(amount).to_be_bytes::<32>());
+    v.into()
+}
+
+const A: Address = Address::repeat_byte(0xa1);
+const B: Address = Address::repeat_byte(0xb2);
+const T: Address = Address::repeat_byte(0x70);
+const P: Address = Address::repeat_byte(0x77);
+const COINBASE: Address = Address::repeat_byte(0xcb);
+
+fn block() -> BlockContext {
+    BlockContext {
+        coinbase: COINBASE,
+        number: 20_000_000,
+        timestamp: 1_720_000_000,
+    }
+}
+
+fn account(a: Address) -> [Location; 3] {
+    [Location::balance(a), Location::nonce(a), Location::code(a)]
+}
+
+#[test]
+fn erc20_transfer_is_exact() {
+    let mut st = Mem::default();
+    st.code.insert(T, erc20());
+    let tx = TxInput {
+        from: A,
+        to: Some(T),
+        input: transfer_input(B, 5),
+        ..Default::default()
+    };
+    let p = Analyzer::new().predict(&tx, &block(), &st);
+    let mut reads: BTreeSet<Location> = account(A).into_iter().chain(account(T)).collect();
+    reads.insert(Location::storage(T, mapping(A, 3)));
+    reads.insert(Location::storage(T, mapping(B, 3)));
+    assert_eq!(p.access.reads, reads);
+    let writes: BTreeSet<Location> = [
+        Location::balance(A),
+        Location::nonce(A),
+        Location::storage(T, mapping(A, 3)),
+        Location::storage(T, mapping(B, 3)),
+    ]
+    .into();
+    assert_eq!(p.access.writes, writes);
+    assert_eq!(p.access.credits, [COINBASE].into());
+    assert!(p.access.widenings.is_empty());
+    assert_eq!(p.frames, 1);
+}
+
+#[test]
+fn erc20_behind_eip1967_proxy_uses_the_proxy_storage() {
+    let proxy: Bytes =
+        hex::decode(include_str!("../../corpus/contracts/build/Proxy1967.runtime.hex").trim())
+            .unwrap()
+            .into();
+    let impl_slot = U256::from_be_bytes(hex!(
+        "360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc"
+    ));
+    let mut st = Mem::default();
+    st.code.insert(T, erc20());
+    st.code.insert(P, proxy);
+    st.storage
+        .insert((P, impl_slot), U256::from_be_slice(T.as_slice()));
+    let tx = TxInput {
+        from: A,
+        to: Some(P),
+        input: transfer_input(B, 5),
+        ..Default::default()
+    };
+    let p = Analyzer::new().predict(&tx, &block(), &st);
+    assert!(p.access.widenings.is_empty(), "{:?}", p.details);
+    assert!(
+        p.access
+            .writes
+            .contains(&Location::storage(P, mapping(A, 3)))
+    );
+    assert!(
+        p.access
+            .writes
+            .contains(&Location::storage(P, mapping(B, 3)))
+    );
+    assert!(p.access.reads.contains(&Location::code(T)));
+    assert!(p.access.reads.contains(&Location::storage(P, impl_slot)));
+    assert_eq!(p.frames, 2);
+}
+
+#[test]
+fn erc20_behind_minimal_proxy() {
+    let mut clone = hex!("363d3d373d3d3d363d73").to_vec();
+    clone.extend_from_slice(T.as_slice());
+    clone.extend(hex!("5af43d82803e903d91602b57fd5bf3"));
+    let mut st = Mem::default();
+    st.code.insert(T, erc20());
+    st.code.insert(P, clone.into());
+    let tx = TxInput {
+        from: A,
+        to: Some(P),
+        input: transfer_input(B, 5),
+        ..Default::default()
+    };
+    let p = Analyzer::new().predict(&tx, &block(), &st);
+    assert!(p.access.widenings.is_empty());
+    assert!(
+        p.access
+            .writes
+            .contains(&Location::storage(P, mapping(B, 3)))
+    );
+    assert!(p.access.reads.contains(&Location::balance(T)));
+}
+
+#[test]
+fn plain_transfer_to_a_new_account_writes_its_code() {
+    let st = Mem {
+        nonce: [(B, 0)].into(),
+        ..Default::default()
+    };
+    struct Fresh(Mem);
+    impl StateView for Fresh {
+        fn code(&self, a: Address) -> Option<Bytes> {
+            self.0.code(a)
+        }
+        fn storage(&self, a: Address, s: U256) -> U256 {
+            self.0.storage(a, s)
+        }
+        fn balance(&self, a: Address) -> U256 {
+            if a == B { U256::ZERO } else { U256::from(1) }
+        }
+        fn nonce(&self, a: Address) -> u64 {
+            self.0.nonce(a)
+        }
+    }
+    let tx = TxInput {
+        from: A,
+        to: Some(B),
+        value: U256::from(7),
+        ..Default::default()
+    };
+    let p = Analyzer::new().predict(&tx, &block(), &Fresh(st));
+    let writes: BTreeSet<Location> = [
+        Location::balance(A),
+        Location::nonce(A),
+        Location::balance(B),
+        Location::code(B),
+    ]
+    .into();
+    assert_eq!(p.access.writes, writes);
+    assert!(p.access.widenings.is_empty());
+}
+
+#[test]
+fn creation_predicts_the_new_address() {
+    let st = Mem::default();
+    // init code: SSTORE(0, CALLER); return nothing
+    let tx = TxInput {
+        from: A,
+        to: None,
+        nonce: 9,
+        input: hex!("3360005500").to_vec().into(),
+        ..Default::default()
+    };
+    let p = Analyzer::new().predict(&tx, &block(), &st);
+    let new = A.create(9);
+    assert!(p.access.writes.contains(&Location::code(new)));
+    assert!(
+        p.access
+            .writes
+            .contains(&Location::storage(new, U256::ZERO))
+    );
+    assert!(p.access.widenings.is_empty());
+}
+
+#[test]
+fn unknown_call_target_widens_to_everything() {
+    let mut st = Mem::default();
+    // CALL(gas, target = GAS (unknown), 0, 0, 0, 0, 0)
+    st.code
+        .insert(T, hex!("60008080808080805a5af100").to_vec().into());
+    let tx = TxInput {
+        from: A,
+        to: Some(T),
+        ..Default::default()
+    };
+    let p = Analyzer::new().predict(&tx, &block(), &st);
+    assert!(p.access.is_everything());
+    assert!(p.access.widenings.contains(&Widening::Everything {
+        reason: WideningReason::UnresolvedCallTarget
+    }));
+    assert_eq!(p.details.first().map(|d| d.address), Some(Some(T)));
+}
