@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// One piece of EVM state that a transaction can read or write.
 ///
-/// Ordered by address first, so the locations of one account sit together in a sorted set.
+/// Ordered by kind (balance, nonce, code, storage), then by address and slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Location {

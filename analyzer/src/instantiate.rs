@@ -287,10 +287,15 @@ impl<'a> Inst<'a> {
     /// empty accounts): its balance is written, and if it may not exist yet, so is its code
     /// (a new account gets the empty code hash).
     fn receive(&mut self, a: Address, value_maybe_nonzero: bool) {
+        self.receive_known(a, value_maybe_nonzero, false);
+    }
+
+    /// [`Self::receive`] when the caller already knows whether `a` has code.
+    fn receive_known(&mut self, a: Address, value_maybe_nonzero: bool, has_code: bool) {
         if value_maybe_nonzero {
             self.access.writes.insert(Location::balance(a));
         }
-        if !(value_maybe_nonzero || self.block.number < SPURIOUS_DRAGON_BLOCK) {
+        if has_code || !(value_maybe_nonzero || self.block.number < SPURIOUS_DRAGON_BLOCK) {
             return;
         }
         if self.reads_left < 3 {
@@ -414,11 +419,13 @@ impl<'a> Inst<'a> {
             }
             Some(to) => {
                 self.account(to);
-                self.receive(to, !value.is_zero());
-                if is_precompile(to) {
-                    return;
-                }
-                let Some((code_addr, code)) = self.load_code(to) else {
+                let loaded = if is_precompile(to) {
+                    None
+                } else {
+                    self.load_code(to)
+                };
+                self.receive_known(to, !value.is_zero(), loaded.is_some());
+                let Some((code_addr, code)) = loaded else {
                     return;
                 };
                 let entry = self.cache.get(Some(code_addr), &code);
@@ -468,30 +475,41 @@ impl<'a> Inst<'a> {
         let summary = f.entry.entry(f.key, self.limits);
         let t = &summary.exprs;
         let mut creates: u64 = 0;
+        // Reads and writes of one slot share its expression: evaluate it once.
+        let mut slots: Vec<(Expr, Option<U256>)> = Vec::new();
         for e in &summary.effects {
             if self.everything {
                 return;
             }
             match e {
-                Effect::Read(s) | Effect::Write(s) => match self.eval(t, *s, &f) {
-                    Some(slot) => {
-                        let l = Location::storage(f.this, slot);
-                        self.access.reads.insert(l);
-                        if matches!(e, Effect::Write(_)) {
-                            self.access.writes.insert(l);
+                Effect::Read(s) | Effect::Write(s) => {
+                    match match slots.iter().find(|x| x.0 == *s) {
+                        Some(&(_, v)) => v,
+                        None => {
+                            let v = self.eval(t, *s, &f);
+                            slots.push((*s, v));
+                            v
+                        }
+                    } {
+                        Some(slot) => {
+                            let l = Location::storage(f.this, slot);
+                            self.access.reads.insert(l);
+                            if matches!(e, Effect::Write(_)) {
+                                self.access.writes.insert(l);
+                            }
+                        }
+                        None => {
+                            let reason = if t.has_top(*s) {
+                                WideningReason::UnboundedLoop
+                            } else if self.reads_left == 0 {
+                                WideningReason::StateBudget
+                            } else {
+                                WideningReason::UnresolvedSlot
+                            };
+                            self.widen(reason, false, Some(&f));
                         }
                     }
-                    None => {
-                        let reason = if t.has_top(*s) {
-                            WideningReason::UnboundedLoop
-                        } else if self.reads_left == 0 {
-                            WideningReason::StateBudget
-                        } else {
-                            WideningReason::UnresolvedSlot
-                        };
-                        self.widen(reason, false, Some(&f));
-                    }
-                },
+                }
                 Effect::Account(a) => match self.eval(t, *a, &f) {
                     Some(v) => self.account(proxy::to_address(v)),
                     None => self.widen(WideningReason::UnresolvedCallTarget, true, Some(&f)),

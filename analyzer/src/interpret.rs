@@ -33,8 +33,8 @@ pub struct AnalysisLimits {
 impl Default for AnalysisLimits {
     fn default() -> Self {
         Self {
-            max_steps: 60_000,
-            max_states_per_point: 3,
+            max_steps: 20_000,
+            max_states_per_point: 2,
             max_nodes: 40_000,
         }
     }

@@ -160,15 +160,18 @@ fn loop_over_array_becomes_a_family() {
            DUP1 PUSH1 0x00 PUSH1 0x00 MSTORE PUSH1 0x20 PUSH1 0x00 KECCAK256 ADD SLOAD POP \
            PUSH1 0x01 ADD @head JUMP \
            done: STOP";
-    check(
-        &src,
-        EntryKey::Selector(2),
-        "read (0x290decd9548b62a8d60345a988386fc84ba6bc95484008f6362f93160ef3e563 + ⊤)
-         read 0x0
-         read 0x290decd9548b62a8d60345a988386fc84ba6bc95484008f6362f93160ef3e563
-         read 0x290decd9548b62a8d60345a988386fc84ba6bc95484008f6362f93160ef3e564
-         read 0x290decd9548b62a8d60345a988386fc84ba6bc95484008f6362f93160ef3e565",
+    // The first iterations may stay exact (up to `max_states_per_point` states per point);
+    // the fixed point is the family `keccak(0) + ⊤`.
+    let code = Bytes::from(asm(&src));
+    let lines = Analyzer::new()
+        .entry_summary(&code, EntryKey::Selector(2))
+        .lines();
+    assert_eq!(
+        lines.first().map(String::as_str),
+        Some("read (0x290decd9548b62a8d60345a988386fc84ba6bc95484008f6362f93160ef3e563 + ⊤)")
     );
+    assert!(lines.iter().any(|l| l == "read 0x0"));
+    assert!(lines.iter().all(|l| l.starts_with("read ")));
 }
 
 #[test]
