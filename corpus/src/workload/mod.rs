@@ -1,11 +1,31 @@
 //! Synthetic blocks built from the project's own contracts, deterministic from a seed.
 //!
-//! Input: a size and a seed. Output: a [`Block`] (Cancun rules, chain id 1) with its pre-state,
+//! Input: a [`Workload`] and [`WorkloadParams`] (target gas, seed, hot ratio), or a size and a
+//! seed for [`transfers`]. Output: a [`Block`] (Cancun rules, chain id 1) with its pre-state,
 //! ready for the executor; such blocks have no real header, so they are checked parallel
 //! against sequential.
+//!
+//! The pre-state holds the contracts' runtime code (`corpus/contracts/build`) at derived
+//! addresses with their storage written directly (balances, allowances, reserves, the proxy's
+//! implementation slot, ...), and funded senders. One generator per file: `transfers`, `erc20`,
+//! `swaps`, `contention`, `hybrid`, `chain`, `nft_mint`, `proxy_erc20`; [`build`] picks one and
+//! sizes it by gas.
 
+mod catalog;
+mod chain;
+mod contention;
+mod contracts;
+mod erc20;
+mod hybrid;
+mod ledger;
+mod nft_mint;
+mod proxy_erc20;
+mod rng;
+mod swaps;
 mod transfers;
 
+pub use catalog::{DEFAULT_GAS, MAX_GAS, Workload, WorkloadError, WorkloadParams, build};
+pub use hybrid::HYBRID_HOT_RATIO;
 pub use transfers::transfers;
 
 use alloy_primitives::{Address, B256, U256, keccak256};

@@ -9,7 +9,7 @@ use super::{assemble, call, derived_address};
 use crate::{Block, PreState};
 
 /// Gas of a plain transfer.
-const TRANSFER_GAS: u64 = 21_000;
+pub(crate) const TRANSFER_GAS: u64 = 21_000;
 
 /// `count` independent transfers.
 ///
