@@ -28,4 +28,5 @@ pub use foresight_executor::{
 
 pub mod predict;
 pub use alloy_primitives::{Address, B256, KECCAK256_EMPTY, U256};
+pub mod measure;
 pub mod pipeline;

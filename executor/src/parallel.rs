@@ -15,19 +15,25 @@
 //! order and is the one every read is validated against, so a wrong prediction can never leak
 //! into the result.
 
-use std::{num::NonZeroUsize, time::Instant};
+use std::{
+    num::NonZeroUsize,
+    sync::{
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+        mpsc,
+    },
+    time::Instant,
+};
 
 use alloy_primitives::U256;
 use foresight_analyzer::{AccessSet, Location};
 use foresight_corpus::Block;
 use foresight_scheduler::Schedule;
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::{
-    BlockOutcome, BlockState, ExecutionError, ObservedAccess, TxOutcome,
+    BlockOutcome, BlockState, ExecutionError, TxOutcome,
     sequential::{apply_withdrawals, execute_sequential},
-    transact::{TxRun, run_tx},
+    transact::{TxRun, TxRunner},
 };
 
 /// When the parallel path is worth taking.
@@ -111,6 +117,7 @@ pub struct ParallelOutcome {
     pub metrics: ExecutionMetrics,
 }
 
+/// A speculative run; `None` when revm rejected it outright (it will be re-executed).
 type SpeculativeRun = Option<TxRun>;
 
 /// Executes `block` in parallel on `pool`, following `predictions` (one per transaction).
@@ -188,74 +195,201 @@ pub fn execute_parallel(
     }
 
     let started = Instant::now();
-    let mut runs: Vec<SpeculativeRun> = Vec::with_capacity(n);
-    runs.resize_with(n, || None);
+    let mut committer = Committer::new(block);
     let mut layer_state = BlockState::new(&block.prestate, block.spec);
-    for layer in schedule.layers().as_slice() {
-        let results: Vec<SpeculativeRun> = if layer.len() == 1 {
-            vec![run_tx(&layer_state, block, &block.transactions[layer[0]]).ok()]
-        } else {
-            let view = &layer_state;
-            pool.install(|| {
-                layer
-                    .par_iter()
-                    .map(|&i| run_tx(view, block, &block.transactions[i]).ok())
-                    .collect()
-            })
-        };
-        for (&i, run) in layer.iter().zip(results) {
+    let layers = schedule.layers().as_slice();
+    for (depth, layer) in layers.iter().enumerate() {
+        let feeds_a_later_layer = depth + 1 < layers.len();
+        let held = run_layer(
+            block,
+            layer,
+            &layer_state,
+            pool,
+            &mut committer,
+            feeds_a_later_layer,
+        )?;
+        for (i, run) in held {
             if let Some(run) = &run {
                 layer_state.commit(&run.state);
                 layer_state.credit(block.coinbase(), run.fee);
             }
-            runs[i] = run;
+            committer.ready(i, run);
         }
     }
     drop(layer_state);
     metrics.execute_ms = started.elapsed().as_secs_f64() * 1e3;
 
     let started = Instant::now();
-    let mut committed = BlockState::new(&block.prestate, block.spec);
-    let mut transactions = Vec::with_capacity(n);
-    let mut cumulative = 0u64;
-    for (index, (tx, speculative)) in block.transactions.iter().zip(runs).enumerate() {
-        let run = match speculative.map(|run| validate(run, &committed)) {
-            Some(Ok(run)) => run,
-            rejected => {
-                let (location, seen, expected) = match rejected {
-                    Some(Err(mismatch)) => mismatch,
-                    _ => (None, U256::ZERO, U256::ZERO),
-                };
-                metrics.reexecutions.push(Reexecution {
-                    index,
-                    location,
-                    seen,
-                    expected,
-                });
-                run_tx(&committed, block, tx)
-                    .map_err(|e| ExecutionError::from_evm(index, tx.hash, e))?
-            }
-        };
-        let access =
-            ObservedAccess::derive(run.reads, &run.state, block.spec, block.coinbase(), run.fee);
-        committed.commit(&run.state);
-        committed.credit(block.coinbase(), run.fee);
-        cumulative += run.result.tx_gas_used();
-        transactions.push(TxOutcome::new(
-            tx.hash,
-            tx.env.tx_type,
-            run.result,
-            cumulative,
-            access,
-        ));
-    }
-    apply_withdrawals(block, &mut committed);
-    let outcome = BlockOutcome {
-        transactions,
-        state: committed.changes(),
-    };
+    pool.install(|| committer.advance())?;
+    let (outcome, reexecutions) = pool.install(|| committer.finish());
+    metrics.reexecutions = reexecutions;
     metrics.commit_ms = started.elapsed().as_secs_f64() * 1e3;
     Ok(ParallelOutcome { outcome, metrics })
+}
+
+/// Transactions a worker claims at a time: small enough that results reach the committer in
+/// nearly block order, large enough that claiming and sending cost little.
+const CLAIM: usize = 8;
+
+/// Runs one layer on the pool while the calling thread commits, in block order, whatever is
+/// ready. Workers claim transactions in block order and stream their runs back in batches;
+/// each worker reuses one EVM for the whole layer. Returns the runs that a later layer needs
+/// in the layer state first (`feeds_a_later_layer`); the others go to the committer directly.
+fn run_layer<'a>(
+    block: &'a Block,
+    layer: &[usize],
+    view: &BlockState<'_>,
+    pool: &rayon::ThreadPool,
+    committer: &mut Committer<'a>,
+    feeds_a_later_layer: bool,
+) -> Result<Vec<(usize, SpeculativeRun)>, ExecutionError> {
+    let mut held = Vec::new();
+    if layer.len() == 1 {
+        let run = TxRunner::new(block, view)
+            .run(&block.transactions[layer[0]])
+            .ok();
+        if feeds_a_later_layer {
+            held.push((layer[0], run));
+        } else {
+            committer.ready(layer[0], run);
+        }
+        committer.advance()?;
+        return Ok(held);
+    }
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let workers = pool.current_num_threads().min(layer.len().div_ceil(CLAIM));
+    let (sender, receiver) = mpsc::channel::<Vec<(usize, SpeculativeRun)>>();
+    let mut failure = None;
+    pool.in_place_scope(|scope| {
+        for _ in 0..workers {
+            let sender = sender.clone();
+            let (next, stop) = (&next, &stop);
+            scope.spawn(move |_| {
+                let mut runner = TxRunner::new(block, view);
+                while !stop.load(Ordering::Relaxed) {
+                    let start = next.fetch_add(CLAIM, Ordering::Relaxed);
+                    let Some(claimed) = layer.get(start..(start + CLAIM).min(layer.len())) else {
+                        break;
+                    };
+                    let batch = claimed
+                        .iter()
+                        .map(|&i| (i, runner.run(&block.transactions[i]).ok()))
+                        .collect();
+                    if sender.send(batch).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        for batch in receiver {
+            for (i, run) in batch {
+                if feeds_a_later_layer {
+                    held.push((i, run));
+                } else {
+                    committer.ready(i, run);
+                }
+            }
+            if failure.is_none()
+                && let Err(error) = committer.advance()
+            {
+                failure = Some(error);
+                stop.store(true, Ordering::Relaxed);
+            }
+        }
+    });
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(held),
+    }
+}
+
+/// A speculative run, `None` when revm rejected it outright (it will be re-executed).
+enum Slot {
+    Pending,
+    Ready(SpeculativeRun),
+}
+
+/// The in-order commit: validates each ready run against the committed state, re-executes it
+/// when a read differs, and applies it.
+struct Committer<'a> {
+    block: &'a Block,
+    state: BlockState<'a>,
+    slots: Vec<Slot>,
+    next: usize,
+    cumulative: u64,
+    transactions: Vec<TxOutcome>,
+    reexecutions: Vec<Reexecution>,
+}
+
+impl<'a> Committer<'a> {
+    fn new(block: &'a Block) -> Self {
+        let n = block.transactions.len();
+        let mut slots = Vec::with_capacity(n);
+        slots.resize_with(n, || Slot::Pending);
+        Self {
+            block,
+            state: BlockState::new(&block.prestate, block.spec),
+            slots,
+            next: 0,
+            cumulative: 0,
+            transactions: Vec::with_capacity(n),
+            reexecutions: Vec::new(),
+        }
+    }
+
+    /// Marks transaction `index` as run.
+    fn ready(&mut self, index: usize, run: SpeculativeRun) {
+        self.slots[index] = Slot::Ready(run);
+    }
+
+    /// Commits every ready transaction from the next one in block order on.
+    fn advance(&mut self) -> Result<(), ExecutionError> {
+        while let Some(slot) = self.slots.get_mut(self.next) {
+            let Slot::Ready(speculative) = std::mem::replace(slot, Slot::Pending) else {
+                break;
+            };
+            let index = self.next;
+            let tx = &self.block.transactions[index];
+            let run = match speculative.map(|run| validate(run, &self.state)) {
+                Some(Ok(run)) => run,
+                rejected => {
+                    let (location, seen, expected) = match rejected {
+                        Some(Err(mismatch)) => mismatch,
+                        _ => (None, U256::ZERO, U256::ZERO),
+                    };
+                    self.reexecutions.push(Reexecution {
+                        index,
+                        location,
+                        seen,
+                        expected,
+                    });
+                    TxRunner::new(self.block, &self.state)
+                        .run(tx)
+                        .map_err(|e| ExecutionError::from_evm(index, tx.hash, e))?
+                }
+            };
+            self.state.commit(&run.state);
+            self.state.credit(self.block.coinbase(), run.fee);
+            self.cumulative += run.outcome.gas_used;
+            let mut outcome = run.outcome;
+            outcome.cumulative_gas_used = self.cumulative;
+            self.transactions.push(outcome);
+            self.next += 1;
+        }
+        Ok(())
+    }
+
+    /// Applies withdrawals and returns the outcome (call after every transaction committed).
+    fn finish(mut self) -> (BlockOutcome, Vec<Reexecution>) {
+        apply_withdrawals(self.block, &mut self.state);
+        let outcome = BlockOutcome {
+            transactions: self.transactions,
+            state: self.state.changes_parallel(),
+        };
+        (outcome, self.reexecutions)
+    }
 }
 
 /// Accepts `run` if every value it read is the committed value; otherwise returns the first
@@ -264,7 +398,7 @@ fn validate(
     run: TxRun,
     committed: &BlockState<'_>,
 ) -> Result<TxRun, (Option<Location>, U256, U256)> {
-    for (location, seen) in &run.reads {
+    for (location, seen) in &run.outcome.access.reads {
         let expected = committed.value_of(location);
         if expected != *seen {
             return Err((Some(*location), *seen, expected));

@@ -16,25 +16,34 @@ pub(crate) fn code_value(info: Option<&AccountInfo>) -> U256 {
 
 /// Records reads of `inner` made through revm's [`Database`] interface.
 #[derive(Debug)]
-pub(crate) struct RecordingDb<'a, D> {
-    inner: &'a D,
+pub(crate) struct RecordingDb<D> {
+    inner: D,
     reads: Vec<(Location, U256)>,
 }
 
-impl<'a, D> RecordingDb<'a, D> {
-    pub(crate) fn new(inner: &'a D) -> Self {
+impl<D> RecordingDb<D> {
+    pub(crate) fn new(inner: D) -> Self {
         Self {
             inner,
             reads: Vec::with_capacity(16),
         }
     }
 
-    pub(crate) fn into_reads(self) -> Vec<(Location, U256)> {
-        self.reads
+    /// The reads recorded since the last call.
+    pub(crate) fn take_reads(&mut self) -> Vec<(Location, U256)> {
+        std::mem::replace(&mut self.reads, Vec::with_capacity(16))
+    }
+
+    pub(crate) fn inner_mut(&mut self) -> &mut D {
+        &mut self.inner
+    }
+
+    pub(crate) fn into_inner(self) -> D {
+        self.inner
     }
 }
 
-impl<D: DatabaseRef> Database for RecordingDb<'_, D> {
+impl<D: DatabaseRef> Database for RecordingDb<D> {
     type Error = D::Error;
 
     fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {

@@ -6,9 +6,7 @@
 use alloy_primitives::U256;
 use foresight_corpus::Block;
 
-use crate::{
-    BlockOutcome, BlockState, ExecutionError, ObservedAccess, TxOutcome, transact::run_tx,
-};
+use crate::{BlockOutcome, BlockState, ExecutionError, transact::TxRunner};
 
 /// Executes `block` sequentially.
 ///
@@ -19,25 +17,22 @@ use crate::{
 /// assert_eq!(outcome.gas_used(), 8 * 21_000);
 /// ```
 pub fn execute_sequential(block: &Block) -> Result<BlockOutcome, ExecutionError> {
-    let mut state = BlockState::new(&block.prestate, block.spec);
+    let mut runner = TxRunner::new(block, BlockState::new(&block.prestate, block.spec));
     let mut transactions = Vec::with_capacity(block.transactions.len());
     let mut cumulative = 0u64;
     for (index, tx) in block.transactions.iter().enumerate() {
-        let run =
-            run_tx(&state, block, tx).map_err(|e| ExecutionError::from_evm(index, tx.hash, e))?;
-        let access =
-            ObservedAccess::derive(run.reads, &run.state, block.spec, block.coinbase(), run.fee);
+        let run = runner
+            .run(tx)
+            .map_err(|e| ExecutionError::from_evm(index, tx.hash, e))?;
+        let state = runner.view_mut();
         state.commit(&run.state);
         state.credit(block.coinbase(), run.fee);
-        cumulative += run.result.tx_gas_used();
-        transactions.push(TxOutcome::new(
-            tx.hash,
-            tx.env.tx_type,
-            run.result,
-            cumulative,
-            access,
-        ));
+        cumulative += run.outcome.gas_used;
+        let mut outcome = run.outcome;
+        outcome.cumulative_gas_used = cumulative;
+        transactions.push(outcome);
     }
+    let mut state = runner.into_view();
     apply_withdrawals(block, &mut state);
     Ok(BlockOutcome {
         transactions,

@@ -12,6 +12,7 @@ use alloy_primitives::{
 };
 use foresight_analyzer::Location;
 use foresight_corpus::PreState;
+use rayon::prelude::*;
 use revm::{
     DatabaseRef,
     bytecode::Bytecode,
@@ -94,7 +95,7 @@ impl<'a> BlockState<'a> {
                 continue;
             }
             if account.is_selfdestructed() {
-                let entry = self.account_mut(*address);
+                let entry = self.accounts.entry(*address).or_default();
                 entry.info = None;
                 entry.storage.clear();
                 entry.storage_cleared = true;
@@ -107,7 +108,7 @@ impl<'a> BlockState<'a> {
                     .entry(account.info.code_hash)
                     .or_insert_with(|| code.clone());
             }
-            let entry = self.account_mut(*address);
+            let entry = self.accounts.entry(*address).or_default();
             if account.is_created() {
                 entry.storage.clear();
                 entry.storage_cleared = true;
@@ -134,40 +135,56 @@ impl<'a> BlockState<'a> {
         info.balance = info.balance.saturating_add(amount);
     }
 
+    /// How the account at `address` differs from the pre-state, if it does.
+    fn change_of(&self, address: &Address, overlay: &OverlayAccount) -> Option<AccountChange> {
+        let before = self.base.account(address);
+        let before_info = before.map(|a| AccountSnapshot::of(&a.info));
+        let after_info = overlay.info.as_ref().map(AccountSnapshot::of);
+        let storage: BTreeMap<U256, U256> = overlay
+            .storage
+            .iter()
+            .filter(|(slot, value)| {
+                let old = if overlay.storage_cleared {
+                    U256::ZERO
+                } else {
+                    before
+                        .and_then(|a| a.storage.get(*slot).copied())
+                        .unwrap_or_default()
+                };
+                old != **value
+            })
+            .map(|(s, v)| (*s, *v))
+            .collect();
+        (before_info != after_info || !storage.is_empty() || overlay.storage_cleared).then_some(
+            AccountChange {
+                account: after_info,
+                storage_cleared: overlay.storage_cleared,
+                storage,
+            },
+        )
+    }
+
     /// The block's net changes against the pre-state, in address and slot order.
     pub fn changes(&self) -> StateChanges {
-        let mut accounts = BTreeMap::new();
-        for (address, overlay) in &self.accounts {
-            let before = self.base.account(address);
-            let before_info = before.map(|a| AccountSnapshot::of(&a.info));
-            let after_info = overlay.info.as_ref().map(AccountSnapshot::of);
-            let storage: BTreeMap<U256, U256> = overlay
-                .storage
-                .iter()
-                .filter(|(slot, value)| {
-                    let old = if overlay.storage_cleared {
-                        U256::ZERO
-                    } else {
-                        before
-                            .and_then(|a| a.storage.get(*slot).copied())
-                            .unwrap_or_default()
-                    };
-                    old != **value
-                })
-                .map(|(s, v)| (*s, *v))
-                .collect();
-            if before_info != after_info || !storage.is_empty() || overlay.storage_cleared {
-                accounts.insert(
-                    *address,
-                    AccountChange {
-                        account: after_info,
-                        storage_cleared: overlay.storage_cleared,
-                        storage,
-                    },
-                );
-            }
-        }
+        let accounts = self
+            .accounts
+            .iter()
+            .filter_map(|(address, overlay)| Some((*address, self.change_of(address, overlay)?)))
+            .collect();
         StateChanges { accounts }
+    }
+
+    /// [`Self::changes`], computed on the current rayon pool.
+    pub fn changes_parallel(&self) -> StateChanges {
+        let mut changed: Vec<(Address, AccountChange)> = self
+            .accounts
+            .par_iter()
+            .filter_map(|(address, overlay)| Some((*address, self.change_of(address, overlay)?)))
+            .collect();
+        changed.par_sort_unstable_by_key(|(address, _)| *address);
+        StateChanges {
+            accounts: changed.into_iter().collect(),
+        }
     }
 }
 

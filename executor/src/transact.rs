@@ -1,56 +1,89 @@
-//! Runs one transaction on revm against a read-only view of the state.
+//! Runs transactions on revm against a read-only view of the state, reusing one EVM (its
+//! journal, stack and memory buffers) from one transaction to the next.
 //!
-//! Input: a view ([`DatabaseRef`]), the block and the transaction. Output: [`TxRun`]: revm's
-//! result and state changes, every value read, and the deferred beneficiary fee. Nothing is
-//! committed here.
+//! Input: a view ([`DatabaseRef`]), the block and each transaction. Output: [`TxRun`]: revm's
+//! result and state changes, the actual access set (every value read, every write), and the
+//! deferred beneficiary fee. Nothing is committed here, so runners can work on many threads.
 
 use std::convert::Infallible;
 
 use alloy_primitives::U256;
-use foresight_analyzer::Location;
 use foresight_corpus::{Block, Transaction};
 use revm::{
-    Context, DatabaseRef, ExecuteEvm, MainBuilder, MainContext,
-    context::result::{EVMError, ExecutionResult, InvalidTransaction},
+    Context, DatabaseRef, ExecuteEvm, MainBuilder, MainContext, MainnetEvm,
+    context::{
+        BlockEnv, CfgEnv, ContextSetters, TxEnv,
+        result::{EVMError, InvalidTransaction},
+    },
     handler::Handler,
     state::EvmState,
 };
 
-use crate::{beneficiary::DeferredBeneficiary, recorder::RecordingDb};
+use crate::{ObservedAccess, TxOutcome, beneficiary::DeferredBeneficiary, recorder::RecordingDb};
 
-/// The raw result of running one transaction.
+/// The result of running one transaction, not yet committed.
 #[derive(Debug)]
 pub(crate) struct TxRun {
-    pub(crate) result: ExecutionResult,
+    /// Receipt contents and actual access set; `cumulative_gas_used` is filled in at commit.
+    pub(crate) outcome: TxOutcome,
+    /// revm's resulting state, to commit.
     pub(crate) state: EvmState,
-    pub(crate) reads: Vec<(Location, U256)>,
+    /// The deferred beneficiary fee, to credit at commit.
     pub(crate) fee: U256,
 }
 
-/// Runs `tx` of `block` against `view`.
-pub(crate) fn run_tx<D>(
-    view: &D,
-    block: &Block,
-    tx: &Transaction,
-) -> Result<TxRun, EVMError<Infallible, InvalidTransaction>>
+/// revm's error for a transaction run against an infallible view.
+pub(crate) type RunError = EVMError<Infallible, InvalidTransaction>;
+
+type Evm<D> = MainnetEvm<Context<BlockEnv, TxEnv, CfgEnv, RecordingDb<D>>>;
+
+/// One reusable EVM over the view `D` for the transactions of one block. Not `Send` (revm's
+/// shared memory is reference-counted): each thread builds its own.
+pub(crate) struct TxRunner<'b, D: DatabaseRef<Error = Infallible>> {
+    block: &'b Block,
+    evm: Evm<D>,
+}
+
+impl<'b, D> TxRunner<'b, D>
 where
     D: DatabaseRef<Error = Infallible>,
 {
-    let mut evm = Context::mainnet()
-        .with_db(RecordingDb::new(view))
-        .with_block(block.env.clone())
-        .with_cfg(block.cfg())
-        .with_tx(tx.env.clone())
-        .build_mainnet();
-    let mut handler = DeferredBeneficiary::new();
-    let outcome = handler.run(&mut evm);
-    let state = evm.finalize();
-    let result = outcome?;
-    let reads = evm.ctx.journaled_state.database.into_reads();
-    Ok(TxRun {
-        result,
-        state,
-        reads,
-        fee: handler.fee(),
-    })
+    /// An EVM for `block` reading from `view`.
+    pub(crate) fn new(block: &'b Block, view: D) -> Self {
+        let evm = Context::mainnet()
+            .with_db(RecordingDb::new(view))
+            .with_block(block.env.clone())
+            .with_cfg(block.cfg())
+            .build_mainnet();
+        Self { block, evm }
+    }
+
+    /// The view, to commit to it between transactions.
+    pub(crate) fn view_mut(&mut self) -> &mut D {
+        self.evm.ctx.journaled_state.database.inner_mut()
+    }
+
+    /// Gives the view back.
+    pub(crate) fn into_view(self) -> D {
+        self.evm.ctx.journaled_state.database.into_inner()
+    }
+
+    /// Runs `tx` against the view as it stands; the journal starts empty every time, so every
+    /// value is read (and recorded) afresh.
+    pub(crate) fn run(&mut self, tx: &Transaction) -> Result<TxRun, RunError> {
+        self.evm.ctx.set_tx(tx.env.clone());
+        let mut handler = DeferredBeneficiary::new();
+        let outcome = handler.run(&mut self.evm);
+        let state = self.evm.finalize();
+        let reads = self.evm.ctx.journaled_state.database.take_reads();
+        let result = outcome?;
+        let fee = handler.fee();
+        let access =
+            ObservedAccess::derive(reads, &state, self.block.spec, self.block.coinbase(), fee);
+        Ok(TxRun {
+            outcome: TxOutcome::new(tx.hash, tx.env.tx_type, result, 0, access),
+            state,
+            fee,
+        })
+    }
 }

@@ -4,6 +4,7 @@
 //! files, invalid transactions) maps to 2, a failed check to 1.
 
 mod accuracy;
+mod execute;
 mod verify;
 
 use std::process::ExitCode;
@@ -32,6 +33,8 @@ pub struct Cli {
 pub enum Command {
     /// Execute blocks and check them against their headers (gasUsed, logsBloom, receiptsRoot).
     Verify(verify::Args),
+    /// Run one block or built-in workload sequentially, in parallel, or both (compare).
+    Execute(execute::Args),
     /// Compare predicted access sets with the ones execution records.
     Accuracy(accuracy::Args),
 }
@@ -45,6 +48,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Verify(args) => verify::run(args, output, &pool(cli.threads)?),
         Command::Accuracy(args) => accuracy::run(args, output),
+        Command::Execute(args) => execute::run(args, output, &pool(cli.threads)?),
     }
 }
 

@@ -1,0 +1,68 @@
+//! The `foresight` binary's contract with scripts: exit 0 on success, 1 on a failed check, 2 on
+//! bad input, with a one-line error naming what is wrong.
+
+use std::process::Command;
+
+use foresight_tests::{BLOCK_46147, PRESTATE_46147, temp_dir, write_block_dir};
+
+fn foresight(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_foresight"))
+        .args(args)
+        .output()
+        .expect("run foresight");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn verify_passes_a_real_block() {
+    let dir = temp_dir();
+    write_block_dir(dir.path(), Some(BLOCK_46147), Some(PRESTATE_46147));
+    let (code, stdout, _) = foresight(&["verify", "--corpus", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("verified 1/1 blocks"), "{stdout}");
+    assert!(stdout.contains("OK"), "{stdout}");
+}
+
+#[test]
+fn verify_fails_with_1_on_a_header_mismatch() {
+    let dir = temp_dir();
+    let block = BLOCK_46147.replace(r#""gasUsed":"0x5208""#, r#""gasUsed":"0x5209""#);
+    write_block_dir(dir.path(), Some(&block), Some(PRESTATE_46147));
+    let (code, stdout, _) = foresight(&["verify", "--corpus", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("gasUsed: expected 21001, got 21000"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("verified 0/1 blocks"), "{stdout}");
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line() {
+    let dir = temp_dir();
+    write_block_dir(dir.path(), Some("{not json"), Some(PRESTATE_46147));
+    let (code, _, stderr) = foresight(&["verify", "--corpus", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("block.json"), "{stderr}");
+}
+
+#[test]
+fn an_invalid_transaction_exits_2_naming_it() {
+    let dir = temp_dir();
+    let prestate = PRESTATE_46147.replacen(r#""nonce": 0"#, r#""nonce": 3"#, 1);
+    write_block_dir(dir.path(), Some(BLOCK_46147), Some(&prestate));
+    let (code, _, stderr) = foresight(&["verify", "--corpus", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("transaction 0"), "{stderr}");
+}
+
+#[test]
+fn a_missing_corpus_exits_2() {
+    let (code, _, stderr) = foresight(&["verify", "--corpus", "/nonexistent/foresight"]);
+    assert_eq!(code, 2, "{stderr}");
+}
