@@ -227,9 +227,11 @@ pub fn execute_parallel(
     Ok(ParallelOutcome { outcome, metrics })
 }
 
-/// Transactions a worker claims at a time: small enough that results reach the committer in
-/// nearly block order, large enough that claiming and sending cost little.
-const CLAIM: usize = 8;
+/// Fewest transactions a worker claims at a time: results reach the committer in nearly block
+/// order while claiming and sending a batch costs little against running it.
+const MIN_CLAIM: usize = 4;
+/// Most transactions a worker claims at a time (about 32 claims per worker and layer).
+const MAX_CLAIM: usize = 32;
 
 /// Runs one layer on the pool while the calling thread commits, in block order, whatever is
 /// ready. Workers claim transactions in block order and stream their runs back in batches;
@@ -256,9 +258,11 @@ fn run_layer<'a>(
         committer.advance()?;
         return Ok(held);
     }
+    let workers = pool.current_num_threads().max(1);
+    let claim = (layer.len() / (workers * 32)).clamp(MIN_CLAIM, MAX_CLAIM);
+    let workers = workers.min(layer.len().div_ceil(claim));
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let workers = pool.current_num_threads().min(layer.len().div_ceil(CLAIM));
     let (sender, receiver) = mpsc::channel::<Vec<(usize, SpeculativeRun)>>();
     let mut failure = None;
     pool.in_place_scope(|scope| {
@@ -268,8 +272,8 @@ fn run_layer<'a>(
             scope.spawn(move |_| {
                 let mut runner = TxRunner::new(block, view);
                 while !stop.load(Ordering::Relaxed) {
-                    let start = next.fetch_add(CLAIM, Ordering::Relaxed);
-                    let Some(claimed) = layer.get(start..(start + CLAIM).min(layer.len())) else {
+                    let start = next.fetch_add(claim, Ordering::Relaxed);
+                    let Some(claimed) = layer.get(start..(start + claim).min(layer.len())) else {
                         break;
                     };
                     let batch = claimed

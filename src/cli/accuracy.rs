@@ -4,16 +4,19 @@
 //! Input: a block directory or a directory of them. Output: per block, coverage and timing;
 //! overall, coverage of transactions and gas, over-approximation, widenings by reason, analysis
 //! time (cold and warm cache) against sequential execution time, and the top uncovered
-//! contracts; `--json` prints one object. Exit 1 when coverage falls below `--min-coverage`.
+//! contracts; and `parallelism_ratio`, the gas-weighted 16-thread speedup the predicted
+//! schedules allow over what the oracle schedules allow. `--json` prints one object. Exit 1
+//! when coverage falls below `--min-coverage`.
 
-use std::{path::PathBuf, process::ExitCode, time::Instant};
+use std::{num::NonZeroUsize, path::PathBuf, process::ExitCode, time::Instant};
 
 use foresight::{
-    Block,
+    AccessSet, Block,
     analyzer::{AccuracyAccumulator, AccuracyReport, Analyzer, Prediction, TxAccuracy, compare_tx},
     corpus::block_dirs,
     execute_sequential,
     predict::{PreStateView, block_context, tx_input},
+    scheduler::Schedule,
 };
 use serde::Serialize;
 
@@ -41,6 +44,8 @@ struct Report {
     analysis_ms_cold: f64,
     analysis_ms_warm: f64,
     execution_ms: f64,
+    /// Gas-weighted 16-thread speedup the predicted schedules allow ÷ the oracle schedules'.
+    parallelism_ratio: f64,
     blocks: Vec<BlockRow>,
 }
 
@@ -55,6 +60,14 @@ struct BlockRow {
     analysis_ms_cold: f64,
     analysis_ms_warm: f64,
     execution_ms: f64,
+    speedup_16_predicted: f64,
+    speedup_16_oracle: f64,
+}
+
+/// The 16-thread speedup of the schedule of `sets`, with gas used as weights.
+fn speedup_16(sets: &[AccessSet], gas: &[u64]) -> anyhow::Result<f64> {
+    let sixteen = NonZeroUsize::new(16).unwrap_or(NonZeroUsize::MIN);
+    Ok(Schedule::new(sets).stats(gas, sixteen)?.speedup)
 }
 
 /// Predicts every transaction of `block` on this thread (for honest timing).
@@ -73,6 +86,7 @@ pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
     let analyzer = Analyzer::new();
     let mut overall = AccuracyAccumulator::new();
     let (mut cold_ms, mut warm_ms, mut exec_ms) = (0.0, 0.0, 0.0);
+    let (mut weighted_predicted, mut weighted_oracle) = (0.0, 0.0);
     let mut blocks = Vec::new();
     for dir in block_dirs(&args.corpus)? {
         let block = Block::load(&dir)?;
@@ -88,12 +102,26 @@ pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
         let predictions = predict_all(&analyzer, &block);
         let analysis_ms_warm = started.elapsed().as_secs_f64() * 1e3;
 
+        let actual: Vec<AccessSet> = outcome
+            .transactions
+            .iter()
+            .map(|t| t.access.to_access_set())
+            .collect();
+        let predicted: Vec<AccessSet> = predictions.iter().map(|p| p.access.clone()).collect();
+        let gas: Vec<u64> = outcome.transactions.iter().map(|t| t.gas_used).collect();
+        let speedup_16_predicted = speedup_16(&predicted, &gas)?;
+        let speedup_16_oracle = speedup_16(&actual, &gas)?;
+        let block_gas = outcome.gas_used() as f64;
+        weighted_predicted += block_gas * speedup_16_predicted;
+        weighted_oracle += block_gas * speedup_16_oracle;
+
         let mut this_block = AccuracyAccumulator::new();
-        for ((tx, prediction), actual) in block
+        for (((tx, prediction), actual), actual_set) in block
             .transactions
             .iter()
             .zip(&predictions)
             .zip(&outcome.transactions)
+            .zip(&actual)
         {
             let code_hash = tx
                 .env
@@ -102,12 +130,8 @@ pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
                 .and_then(|to| block.prestate.account(to))
                 .map(|a| a.info.code_hash)
                 .filter(|h| *h != revm_empty_code_hash());
-            let row: TxAccuracy = compare_tx(
-                &prediction.access,
-                &actual.access.to_access_set(),
-                actual.gas_used,
-                code_hash,
-            );
+            let row: TxAccuracy =
+                compare_tx(&prediction.access, actual_set, actual.gas_used, code_hash);
             this_block.add(&row);
             overall.add(&row);
         }
@@ -121,10 +145,12 @@ pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
             analysis_ms_cold,
             analysis_ms_warm,
             execution_ms,
+            speedup_16_predicted,
+            speedup_16_oracle,
         };
         if !args.json && !output.quiet {
             println!(
-                "block {:>9}  txs {:>5}  coverage {:>6.2}% tx {:>6.2}% gas  overapprox {:>5.1}%  analysis cold {:>7.2} ms warm {:>6.2} ms  exec {:>6.2} ms",
+                "block {:>9}  txs {:>5}  coverage {:>6.2}% tx {:>6.2}% gas  overapprox {:>5.1}%  analysis cold {:>7.2} ms warm {:>6.2} ms  exec {:>6.2} ms  x16 {:.2}/{:.2}",
                 row.number,
                 row.transactions,
                 row.coverage_tx * 100.0,
@@ -132,7 +158,9 @@ pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
                 row.overapprox * 100.0,
                 row.analysis_ms_cold,
                 row.analysis_ms_warm,
-                row.execution_ms
+                row.execution_ms,
+                row.speedup_16_predicted,
+                row.speedup_16_oracle
             );
         }
         cold_ms += analysis_ms_cold;
@@ -147,6 +175,7 @@ pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
         analysis_ms_cold: cold_ms,
         analysis_ms_warm: warm_ms,
         execution_ms: exec_ms,
+        parallelism_ratio: weighted_predicted / f64::max(weighted_oracle, f64::MIN_POSITIVE),
         blocks,
     };
     if args.json {
@@ -198,6 +227,10 @@ fn print_summary(report: &Report) {
         report.analysis_ms_warm,
         100.0 * report.analysis_ms_warm / report.execution_ms,
         report.execution_ms
+    );
+    println!(
+        "parallelism ratio {:.3} (gas-weighted 16-thread speedup of predicted schedules / oracle schedules)",
+        report.parallelism_ratio
     );
     println!("top uncovered contracts:");
     for code in &a.top_uncovered {

@@ -5,6 +5,8 @@
 
 mod accuracy;
 mod execute;
+mod predict;
+mod schedule;
 mod verify;
 
 use std::process::ExitCode;
@@ -35,6 +37,10 @@ pub enum Command {
     Verify(verify::Args),
     /// Run one block or built-in workload sequentially, in parallel, or both (compare).
     Execute(execute::Args),
+    /// Predict each transaction's access set from bytecode, before execution.
+    Predict(predict::Args),
+    /// Build the conflict graph and layers of a block (predicted and oracle).
+    Schedule(schedule::Args),
     /// Compare predicted access sets with the ones execution records.
     Accuracy(accuracy::Args),
 }
@@ -48,8 +54,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Verify(args) => verify::run(args, output, &pool(cli.threads)?),
         Command::Accuracy(args) => accuracy::run(args, output),
+        Command::Predict(args) => predict::run(args, output),
+        Command::Schedule(args) => schedule::run(args, output, threads(cli.threads)),
         Command::Execute(args) => execute::run(args, output, &pool(cli.threads)?),
     }
+}
+
+/// The thread count to plan for: `-j`, or one per core.
+fn threads(requested: Option<usize>) -> std::num::NonZeroUsize {
+    requested
+        .and_then(std::num::NonZeroUsize::new)
+        .or_else(|| std::thread::available_parallelism().ok())
+        .unwrap_or(std::num::NonZeroUsize::MIN)
 }
 
 /// A rayon pool with `threads` workers (default: one per core).
