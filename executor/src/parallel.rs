@@ -233,10 +233,11 @@ const MIN_CLAIM: usize = 4;
 /// Most transactions a worker claims at a time (about 32 claims per worker and layer).
 const MAX_CLAIM: usize = 32;
 
-/// Runs one layer on the pool while the calling thread commits, in block order, whatever is
-/// ready. Workers claim transactions in block order and stream their runs back in batches;
-/// each worker reuses one EVM for the whole layer. Returns the runs that a later layer needs
-/// in the layer state first (`feeds_a_later_layer`); the others go to the committer directly.
+/// Runs one layer: `threads - 1` pool workers and the calling thread claim transactions in
+/// block order; the calling thread also commits, in block order, whatever is ready, and runs
+/// transactions itself whenever nothing is ready to commit — so exactly `threads` threads are
+/// busy. Each thread reuses one EVM for the whole layer. Returns the runs that a later layer
+/// needs in the layer state first (`feeds_a_later_layer`); the others go to the committer.
 fn run_layer<'a>(
     block: &'a Block,
     layer: &[usize],
@@ -245,41 +246,46 @@ fn run_layer<'a>(
     committer: &mut Committer<'a>,
     feeds_a_later_layer: bool,
 ) -> Result<Vec<(usize, SpeculativeRun)>, ExecutionError> {
-    let mut held = Vec::new();
-    if layer.len() == 1 {
-        let run = TxRunner::new(block, view)
-            .run(&block.transactions[layer[0]])
-            .ok();
-        if feeds_a_later_layer {
-            held.push((layer[0], run));
-        } else {
-            committer.ready(layer[0], run);
-        }
-        committer.advance()?;
-        return Ok(held);
-    }
-    let workers = pool.current_num_threads().max(1);
-    let claim = (layer.len() / (workers * 32)).clamp(MIN_CLAIM, MAX_CLAIM);
-    let workers = workers.min(layer.len().div_ceil(claim));
+    let threads = pool.current_num_threads().max(1);
+    let claim = (layer.len() / (threads * 32)).clamp(MIN_CLAIM, MAX_CLAIM);
+    let workers = (threads - 1).min(layer.len().div_ceil(claim).saturating_sub(1));
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let (sender, receiver) = mpsc::channel::<Vec<(usize, SpeculativeRun)>>();
-    let mut failure = None;
+    let mut held = Vec::new();
+    let mut placed = 0usize;
+    let mut place = |committer: &mut Committer<'a>, batch: Vec<(usize, SpeculativeRun)>| {
+        let count = batch.len();
+        for (i, run) in batch {
+            if feeds_a_later_layer {
+                held.push((i, run));
+            } else {
+                committer.ready(i, run);
+            }
+        }
+        count
+    };
+    let claim_and_run = |runner: &mut TxRunner<'a, &BlockState<'_>>| {
+        let start = next.fetch_add(claim, Ordering::Relaxed);
+        let claimed = layer.get(start..(start + claim).min(layer.len()))?;
+        Some(
+            claimed
+                .iter()
+                .map(|&i| (i, runner.run(&block.transactions[i]).ok()))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let mut outcome = Ok(());
     pool.in_place_scope(|scope| {
         for _ in 0..workers {
             let sender = sender.clone();
-            let (next, stop) = (&next, &stop);
+            let (stop, claim_and_run) = (&stop, &claim_and_run);
             scope.spawn(move |_| {
                 let mut runner = TxRunner::new(block, view);
                 while !stop.load(Ordering::Relaxed) {
-                    let start = next.fetch_add(claim, Ordering::Relaxed);
-                    let Some(claimed) = layer.get(start..(start + claim).min(layer.len())) else {
+                    let Some(batch) = claim_and_run(&mut runner) else {
                         break;
                     };
-                    let batch = claimed
-                        .iter()
-                        .map(|&i| (i, runner.run(&block.transactions[i]).ok()))
-                        .collect();
                     if sender.send(batch).is_err() {
                         break;
                     }
@@ -287,26 +293,32 @@ fn run_layer<'a>(
             });
         }
         drop(sender);
-        for batch in receiver {
-            for (i, run) in batch {
-                if feeds_a_later_layer {
-                    held.push((i, run));
-                } else {
-                    committer.ready(i, run);
-                }
+        let mut runner = TxRunner::new(block, view);
+        while placed < layer.len() {
+            while let Ok(batch) = receiver.try_recv() {
+                placed += place(committer, batch);
             }
-            if failure.is_none()
-                && let Err(error) = committer.advance()
-            {
-                failure = Some(error);
+            if let Err(error) = committer.advance() {
+                outcome = Err(error);
                 stop.store(true, Ordering::Relaxed);
+                break;
             }
+            if placed == layer.len() {
+                break;
+            }
+            let batch = match claim_and_run(&mut runner) {
+                Some(batch) => batch,
+                None => match receiver.recv() {
+                    Ok(batch) => batch,
+                    Err(_) => break,
+                },
+            };
+            placed += place(committer, batch);
         }
     });
-    match failure {
-        Some(error) => Err(error),
-        None => Ok(held),
-    }
+    outcome?;
+    committer.advance()?;
+    Ok(held)
 }
 
 /// A speculative run, `None` when revm rejected it outright (it will be re-executed).

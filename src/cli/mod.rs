@@ -4,6 +4,8 @@
 //! files, invalid transactions) maps to 2, a failed check to 1.
 
 mod accuracy;
+mod bench;
+mod chart;
 mod execute;
 mod predict;
 mod schedule;
@@ -41,6 +43,8 @@ pub enum Command {
     Predict(predict::Args),
     /// Build the conflict graph and layers of a block (predicted and oracle).
     Schedule(schedule::Args),
+    /// Measure sequential against parallel execution on workloads and corpus blocks.
+    Bench(bench::Args),
     /// Compare predicted access sets with the ones execution records.
     Accuracy(accuracy::Args),
 }
@@ -54,6 +58,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Verify(args) => verify::run(args, output, &pool(cli.threads)?),
         Command::Accuracy(args) => accuracy::run(args, output),
+        Command::Bench(args) => bench::run(args, output),
         Command::Predict(args) => predict::run(args, output),
         Command::Schedule(args) => schedule::run(args, output, threads(cli.threads)),
         Command::Execute(args) => execute::run(args, output, &pool(cli.threads)?),
