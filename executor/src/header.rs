@@ -28,9 +28,9 @@ pub enum HeaderMismatch {
     #[error("logsBloom: expected {expected}, got {actual}")]
     LogsBloom {
         /// From the header.
-        expected: Bloom,
+        expected: Box<Bloom>,
         /// From execution.
-        actual: Bloom,
+        actual: Box<Bloom>,
     },
     /// Receipts trie root differs from `receiptsRoot`.
     #[error("receiptsRoot: expected {expected}, got {actual}")]
@@ -92,8 +92,8 @@ pub fn check_header(
         .fold(Bloom::ZERO, |acc, r| acc | r.logs_bloom());
     if bloom != expected.logs_bloom {
         return Err(HeaderMismatch::LogsBloom {
-            expected: expected.logs_bloom,
-            actual: bloom,
+            expected: Box::new(expected.logs_bloom),
+            actual: Box::new(bloom),
         });
     }
     if spec.is_enabled_in(SpecId::BYZANTIUM) {

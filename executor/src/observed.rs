@@ -34,7 +34,7 @@ impl ObservedAccess {
         beneficiary: Address,
         fee: U256,
     ) -> Self {
-        reads.sort_by(|a, b| a.0.cmp(&b.0));
+        reads.sort_by_key(|(location, _)| *location);
         reads.dedup_by(|later, earlier| later.0 == earlier.0);
         let clears_empty = spec.is_enabled_in(SpecId::SPURIOUS_DRAGON);
 

@@ -321,18 +321,13 @@ fn run_layer<'a>(
     Ok(held)
 }
 
-/// A speculative run, `None` when revm rejected it outright (it will be re-executed).
-enum Slot {
-    Pending,
-    Ready(SpeculativeRun),
-}
-
 /// The in-order commit: validates each ready run against the committed state, re-executes it
 /// when a read differs, and applies it.
 struct Committer<'a> {
     block: &'a Block,
     state: BlockState<'a>,
-    slots: Vec<Slot>,
+    /// Per transaction: `None` until it has run.
+    slots: Vec<Option<SpeculativeRun>>,
     next: usize,
     cumulative: u64,
     transactions: Vec<TxOutcome>,
@@ -343,7 +338,7 @@ impl<'a> Committer<'a> {
     fn new(block: &'a Block) -> Self {
         let n = block.transactions.len();
         let mut slots = Vec::with_capacity(n);
-        slots.resize_with(n, || Slot::Pending);
+        slots.resize_with(n, || None);
         Self {
             block,
             state: BlockState::new(&block.prestate, block.spec),
@@ -357,13 +352,13 @@ impl<'a> Committer<'a> {
 
     /// Marks transaction `index` as run.
     fn ready(&mut self, index: usize, run: SpeculativeRun) {
-        self.slots[index] = Slot::Ready(run);
+        self.slots[index] = Some(run);
     }
 
     /// Commits every ready transaction from the next one in block order on.
     fn advance(&mut self) -> Result<(), ExecutionError> {
         while let Some(slot) = self.slots.get_mut(self.next) {
-            let Slot::Ready(speculative) = std::mem::replace(slot, Slot::Pending) else {
+            let Some(speculative) = slot.take() else {
                 break;
             };
             let index = self.next;

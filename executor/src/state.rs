@@ -259,3 +259,104 @@ pub struct StateChanges {
     /// Changed accounts by address.
     pub accounts: BTreeMap<Address, AccountChange>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use revm::state::{Account, AccountStatus, EvmStorageSlot, TransactionId};
+
+    fn prestate() -> PreState {
+        let mut pre = PreState::new();
+        pre.insert_account(
+            Address::repeat_byte(1),
+            U256::from(100),
+            3,
+            Default::default(),
+            [(U256::from(7), U256::from(70))].into_iter().collect(),
+        )
+        .unwrap();
+        pre
+    }
+
+    fn touched(info: AccountInfo) -> Account {
+        let mut account = Account::from(info);
+        account.status = AccountStatus::Touched;
+        account
+    }
+
+    #[test]
+    fn commit_overlays_the_prestate_and_changes_report_only_differences() {
+        let pre = prestate();
+        let a = Address::repeat_byte(1);
+        let mut state = BlockState::new(&pre, SpecId::CANCUN);
+        let mut account = touched(AccountInfo {
+            balance: U256::from(90),
+            nonce: 4,
+            ..pre.account(&a).unwrap().info.clone()
+        });
+        account.storage.insert(
+            U256::from(8),
+            EvmStorageSlot::new_changed(U256::ZERO, U256::from(80), TransactionId::new(0).unwrap()),
+        );
+        state.commit(&[(a, account)].into_iter().collect());
+        assert_eq!(state.value_of(&Location::balance(a)), U256::from(90));
+        assert_eq!(
+            state.value_of(&Location::storage(a, U256::from(7))),
+            U256::from(70)
+        );
+        assert_eq!(
+            state.value_of(&Location::storage(a, U256::from(8))),
+            U256::from(80)
+        );
+        let changes = state.changes();
+        let change = &changes.accounts[&a];
+        assert_eq!(change.account.unwrap().nonce, 4);
+        assert_eq!(change.storage.len(), 1, "slot 7 is unchanged");
+        assert_eq!(state.changes_parallel(), changes);
+    }
+
+    #[test]
+    fn credits_commute_and_create_missing_accounts() {
+        let pre = prestate();
+        let b = Address::repeat_byte(2);
+        let mut state = BlockState::new(&pre, SpecId::CANCUN);
+        assert_eq!(state.value_of(&Location::code(b)), U256::ZERO, "absent");
+        state.credit(b, U256::from(5));
+        state.credit(b, U256::ZERO);
+        state.credit(b, U256::from(6));
+        assert_eq!(state.value_of(&Location::balance(b)), U256::from(11));
+        assert_ne!(state.value_of(&Location::code(b)), U256::ZERO, "exists now");
+    }
+
+    #[test]
+    fn selfdestruct_wipes_storage() {
+        let pre = prestate();
+        let a = Address::repeat_byte(1);
+        let mut state = BlockState::new(&pre, SpecId::SHANGHAI);
+        let mut account = touched(pre.account(&a).unwrap().info.clone());
+        account.mark_selfdestruct();
+        state.commit(&[(a, account)].into_iter().collect());
+        assert_eq!(
+            state.value_of(&Location::storage(a, U256::from(7))),
+            U256::ZERO
+        );
+        assert_eq!(state.value_of(&Location::balance(a)), U256::ZERO);
+        let change = &state.changes().accounts[&a];
+        assert!(change.storage_cleared && change.account.is_none());
+    }
+
+    #[test]
+    fn touched_empty_accounts_disappear_after_spurious_dragon() {
+        let pre = PreState::new();
+        let c = Address::repeat_byte(3);
+        for (spec, exists) in [(SpecId::TANGERINE, true), (SpecId::SPURIOUS_DRAGON, false)] {
+            let mut state = BlockState::new(&pre, spec);
+            state.commit(&[(c, touched(AccountInfo::default()))].into_iter().collect());
+            assert_eq!(
+                state.value_of(&Location::code(c)) != U256::ZERO,
+                exists,
+                "{spec:?}"
+            );
+        }
+    }
+}
