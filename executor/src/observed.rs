@@ -7,7 +7,10 @@
 
 use alloy_primitives::{Address, U256, map::AddressMap};
 use foresight_analyzer::{AccessSet, Location, Widening, WideningReason};
-use revm::{primitives::hardfork::SpecId, state::EvmState};
+use revm::{
+    primitives::{KECCAK_EMPTY, hardfork::SpecId},
+    state::EvmState,
+};
 use serde::Serialize;
 
 use crate::recorder::code_value;
@@ -27,12 +30,18 @@ pub struct ObservedAccess {
 
 impl ObservedAccess {
     /// Derives the access set of one run.
+    ///
+    /// `recipient` is the top-level recipient of a value transfer when it may be a pure credit
+    /// (not the sender, not the beneficiary, not a precompile); if it has no code, the
+    /// transaction never looks at its balance, so the balance change becomes a credit instead
+    /// of a read and a write.
     pub(crate) fn derive(
         mut reads: Vec<(Location, U256)>,
         state: &EvmState,
         spec: SpecId,
         beneficiary: Address,
         fee: U256,
+        recipient: Option<Address>,
     ) -> Self {
         reads.sort_by_key(|(location, _)| *location);
         reads.dedup_by(|later, earlier| later.0 == earlier.0);
@@ -86,17 +95,34 @@ impl ObservedAccess {
         }
         writes.sort_unstable();
         storage_cleared.sort_unstable();
-        let credits = if fee.is_zero() {
+        let mut credits = if fee.is_zero() {
             Vec::new()
         } else {
             vec![(beneficiary, fee)]
         };
+        if let Some(to) = recipient
+            && let Some(credit) = pure_credit(to, &mut reads, &mut writes, state)
+        {
+            credits.push(credit);
+            credits.sort_unstable();
+        }
         Self {
             reads,
             writes,
             credits,
             storage_cleared,
         }
+    }
+
+    /// The balance credits to accounts other than `beneficiary` (applied as deltas at commit).
+    pub(crate) fn transfer_credits(
+        &self,
+        beneficiary: Address,
+    ) -> impl Iterator<Item = (Address, U256)> + '_ {
+        self.credits
+            .iter()
+            .copied()
+            .filter(move |(address, _)| *address != beneficiary)
     }
 
     /// The same accesses without values, in the vocabulary of the scheduler and analyzer.
@@ -117,4 +143,32 @@ impl ObservedAccess {
         );
         set
     }
+}
+
+/// Turns the balance read and write of a code-less transfer recipient `to` into a credit of the
+/// amount it received, if that is all that happened to its balance.
+fn pure_credit(
+    to: Address,
+    reads: &mut Vec<(Location, U256)>,
+    writes: &mut Vec<Location>,
+    state: &EvmState,
+) -> Option<(Address, U256)> {
+    let code = reads
+        .binary_search_by_key(&Location::code(to), |(l, _)| *l)
+        .ok()
+        .map(|i| reads[i].1)?;
+    if code != U256::ZERO && code != U256::from_be_bytes(KECCAK_EMPTY.0) {
+        return None;
+    }
+    let read_at = reads
+        .binary_search_by_key(&Location::balance(to), |(l, _)| *l)
+        .ok()?;
+    let write_at = writes.binary_search(&Location::balance(to)).ok()?;
+    let after = state.get(&to)?.info.balance;
+    let amount = after
+        .checked_sub(reads[read_at].1)
+        .filter(|a| !a.is_zero())?;
+    reads.remove(read_at);
+    writes.remove(write_at);
+    Some((to, amount))
 }

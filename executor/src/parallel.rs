@@ -210,8 +210,7 @@ pub fn execute_parallel(
         )?;
         for (i, run) in held {
             if let Some(run) = &run {
-                layer_state.commit(&run.state);
-                layer_state.credit(block.coinbase(), run.fee);
+                layer_state.apply(run, block.coinbase());
             }
             committer.ready(i, run);
         }
@@ -381,8 +380,7 @@ impl<'a> Committer<'a> {
                         .map_err(|e| ExecutionError::from_evm(index, tx.hash, e))?
                 }
             };
-            self.state.commit(&run.state);
-            self.state.credit(self.block.coinbase(), run.fee);
+            self.state.apply(&run, self.block.coinbase());
             self.cumulative += run.outcome.gas_used;
             let mut outcome = run.outcome;
             outcome.cumulative_gas_used = self.cumulative;

@@ -24,9 +24,7 @@ pub fn execute_sequential(block: &Block) -> Result<BlockOutcome, ExecutionError>
         let run = runner
             .run(tx)
             .map_err(|e| ExecutionError::from_evm(index, tx.hash, e))?;
-        let state = runner.view_mut();
-        state.commit(&run.state);
-        state.credit(block.coinbase(), run.fee);
+        runner.view_mut().apply(&run, block.coinbase());
         cumulative += run.outcome.gas_used;
         let mut outcome = run.outcome;
         outcome.cumulative_gas_used = cumulative;

@@ -21,7 +21,7 @@ use revm::{
 };
 use serde::Serialize;
 
-use crate::recorder::code_value;
+use crate::{recorder::code_value, transact::TxRun};
 
 /// An account as changed by the block so far.
 #[derive(Debug, Clone, Default)]
@@ -122,6 +122,29 @@ impl<'a> BlockState<'a> {
                 entry.storage.insert(*slot, value.present_value());
             }
         }
+    }
+
+    /// Applies one run: its state changes, its transfer credits as deltas on top of the current
+    /// balances (the run may have seen an older balance; it never looked at it), and the
+    /// beneficiary's fee.
+    pub(crate) fn apply(&mut self, run: &TxRun, beneficiary: Address) {
+        let credits: Vec<(Address, U256)> = run
+            .outcome
+            .access
+            .transfer_credits(beneficiary)
+            .map(|(address, amount)| (address, self.value_of(&Location::balance(address)) + amount))
+            .collect();
+        self.commit(&run.state);
+        for (address, balance) in credits {
+            if let Some(info) = self
+                .accounts
+                .get_mut(&address)
+                .and_then(|a| a.info.as_mut())
+            {
+                info.balance = balance;
+            }
+        }
+        self.credit(beneficiary, run.fee);
     }
 
     /// Adds `amount` to the balance of `address` (a commutative credit: the coinbase fee, a

@@ -7,7 +7,7 @@
 
 use std::convert::Infallible;
 
-use alloy_primitives::U256;
+use alloy_primitives::{Address, U256};
 use foresight_corpus::{Block, Transaction};
 use revm::{
     Context, DatabaseRef, ExecuteEvm, MainBuilder, MainContext, MainnetEvm,
@@ -78,12 +78,29 @@ where
         let reads = self.evm.ctx.journaled_state.database.take_reads();
         let result = outcome?;
         let fee = handler.fee();
-        let access =
-            ObservedAccess::derive(reads, &state, self.block.spec, self.block.coinbase(), fee);
+        let coinbase = self.block.coinbase();
+        let access = ObservedAccess::derive(
+            reads,
+            &state,
+            self.block.spec,
+            coinbase,
+            fee,
+            credit_candidate(tx, coinbase),
+        );
         Ok(TxRun {
             outcome: TxOutcome::new(tx.hash, tx.env.tx_type, result, 0, access),
             state,
             fee,
         })
     }
+}
+
+/// The recipient whose balance change may be a pure credit: a value transfer's target that is
+/// neither the sender nor the beneficiary nor in the precompile range (the first 0x10000
+/// addresses). Whether it has code is decided from what the run read.
+fn credit_candidate(tx: &Transaction, coinbase: Address) -> Option<Address> {
+    let to = *tx.env.kind.to()?;
+    let precompile_range = to.0[..18].iter().all(|b| *b == 0);
+    (!tx.env.value.is_zero() && to != tx.env.caller && to != coinbase && !precompile_range)
+        .then_some(to)
 }
