@@ -181,3 +181,26 @@ proptest! {
         prop_assert_eq!(reference.first_difference(&parallel.outcome), None);
     }
 }
+
+#[test]
+fn transfers_to_one_recipient_commute_until_it_spends() {
+    let mut block = shanghai_block(6);
+    let spender = block.transactions[3].env.caller;
+    for i in [0, 1, 2, 4, 5] {
+        block.transactions[i].env.kind = TxKind::Call(spender);
+    }
+    let outcome = assert_parallel_matches(&block);
+    let credited: Vec<_> = outcome.transactions[0].access.credits.clone();
+    assert!(credited.iter().any(|(a, _)| *a == spender), "{credited:?}");
+    let oracle: Vec<_> = outcome
+        .transactions
+        .iter()
+        .map(|t| t.access.to_access_set())
+        .collect();
+    let layers = foresight_scheduler::Schedule::new(&oracle);
+    assert_eq!(
+        layers.layers().as_slice(),
+        &[vec![0, 1, 2], vec![3], vec![4, 5]],
+        "credits commute; the spender reads its balance"
+    );
+}
