@@ -1,11 +1,12 @@
-//! The bytecode model: decoded legacy EVM code with its jump-destination table (revm's
-//! analysis), instruction decoding with push data, and basic-block leaders.
+//! The bytecode model: decoded legacy EVM code with its jump-destination table, instruction
+//! decoding with push data, and basic-block leaders, all from one pass over the code (the same
+//! jump-destination rule as revm's analysis, which a test checks).
 //!
 //! Input: raw runtime (or init) bytecode. Output: a [`Code`] that the abstract interpreter walks
 //! block by block; jump edges are resolved by the interpretation itself, not here.
 
 use alloy_primitives::{Bytes, U256};
-use revm::bytecode::{Bytecode, OpCode, opcode};
+use revm::bytecode::{OpCode, opcode};
 
 /// One decoded instruction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,38 +23,53 @@ pub struct Insn {
 #[derive(Debug, Clone)]
 pub struct Code {
     raw: Bytes,
-    analyzed: Bytecode,
+    /// Valid JUMPDESTs (one bit per byte; JUMPDEST opcodes outside push data, as the EVM's
+    /// jump-destination analysis defines them).
+    jumpdests: Vec<u64>,
     leaders: Vec<u64>,
+    external: bool,
 }
 
 impl Code {
     /// Decodes `raw` (never fails: malformed code just halts where the EVM would halt).
     pub fn new(raw: Bytes) -> Self {
-        let analyzed = Bytecode::new_legacy(raw.clone());
         let len = raw.len();
-        let mut leaders = vec![0u64; len.div_ceil(64).max(1)];
-        let mut set = |pc: usize| {
-            if let Some(w) = leaders.get_mut(pc / 64) {
+        let words = len.div_ceil(64).max(1);
+        let mut leaders = vec![0u64; words];
+        let mut jumpdests = vec![0u64; words];
+        let set = |bits: &mut Vec<u64>, pc: usize| {
+            if let Some(w) = bits.get_mut(pc / 64) {
                 *w |= 1 << (pc % 64);
             }
         };
-        set(0);
+        set(&mut leaders, 0);
+        let mut external = false;
         let mut pc = 0;
         while pc < len {
             let op = raw.get(pc).copied().unwrap_or(opcode::STOP);
             let next = pc + 1 + push_size(op);
-            if op == opcode::JUMPDEST {
-                set(pc);
-            }
-            if op == opcode::JUMPI && next < len {
-                set(next);
+            match op {
+                opcode::JUMPDEST => {
+                    set(&mut leaders, pc);
+                    set(&mut jumpdests, pc);
+                }
+                opcode::JUMPI if next < len => set(&mut leaders, next),
+                opcode::CALL
+                | opcode::CALLCODE
+                | opcode::DELEGATECALL
+                | opcode::STATICCALL
+                | opcode::CREATE
+                | opcode::CREATE2
+                | opcode::SELFDESTRUCT => external = true,
+                _ => {}
             }
             pc = next;
         }
         Self {
             raw,
-            analyzed,
+            jumpdests,
             leaders,
+            external,
         }
     }
 
@@ -72,11 +88,11 @@ impl Code {
         self.raw.is_empty()
     }
 
-    /// Whether `pc` is a valid JUMPDEST (revm's analysis: not inside push data).
+    /// Whether `pc` is a valid JUMPDEST (a JUMPDEST opcode not inside push data).
     pub fn is_jumpdest(&self, pc: usize) -> bool {
-        self.analyzed
-            .legacy_jump_table()
-            .is_some_and(|t| t.is_valid(pc))
+        self.jumpdests
+            .get(pc / 64)
+            .is_some_and(|w| w & (1 << (pc % 64)) != 0)
     }
 
     /// Whether `pc` starts a basic block that can be entered from more than one edge (a JUMPDEST
@@ -124,24 +140,7 @@ impl Code {
 
     /// Whether any instruction of the code can call, create or self-destruct.
     pub fn has_external_effects(&self) -> bool {
-        let mut pc = 0;
-        while pc < self.raw.len() {
-            let op = self.raw.get(pc).copied().unwrap_or(opcode::STOP);
-            if matches!(
-                op,
-                opcode::CALL
-                    | opcode::CALLCODE
-                    | opcode::DELEGATECALL
-                    | opcode::STATICCALL
-                    | opcode::CREATE
-                    | opcode::CREATE2
-                    | opcode::SELFDESTRUCT
-            ) {
-                return true;
-            }
-            pc += 1 + push_size(op);
-        }
-        false
+        self.external
     }
 
     /// Number of instructions (for budgets and reports).
@@ -184,4 +183,41 @@ pub fn is_terminator(op: u8) -> bool {
 /// opcodes are undefined in legacy code on the forks the corpus covers).
 pub fn is_defined(op: u8) -> bool {
     OpCode::new(op).is_some() && !(opcode::DUPN..=opcode::EXCHANGE).contains(&op)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use revm::bytecode::Bytecode;
+
+    #[test]
+    fn jumpdests_match_revm_analysis() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for round in 0..200 {
+            let len = 1 + round * 7 % 300;
+            let code: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    // plenty of JUMPDESTs and PUSHes
+                    match x % 4 {
+                        0 => opcode::JUMPDEST,
+                        1 => opcode::PUSH1 + (x >> 8) as u8 % 32,
+                        _ => (x >> 16) as u8,
+                    }
+                })
+                .collect();
+            let ours = Code::new(code.clone().into());
+            let revm = Bytecode::new_legacy(code.clone().into());
+            let table = revm.legacy_jump_table().expect("legacy");
+            for pc in 0..len + 40 {
+                assert_eq!(
+                    ours.is_jumpdest(pc),
+                    table.is_valid(pc),
+                    "pc {pc} of {code:02x?}"
+                );
+            }
+        }
+    }
 }

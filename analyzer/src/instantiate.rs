@@ -164,6 +164,23 @@ struct Frame<'t> {
     key: EntryKey,
 }
 
+impl Frame<'_> {
+    /// A hash of everything the frame's effects depend on besides the pre-state.
+    fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        self.entry.hash.hash(&mut h);
+        self.key.hash(&mut h);
+        self.this.hash(&mut h);
+        self.caller.hash(&mut h);
+        self.value.hash(&mut h);
+        self.data.bytes.hash(&mut h);
+        self.data.mask.hash(&mut h);
+        self.data.size_known.hash(&mut h);
+        h.finish()
+    }
+}
+
 /// Per-transaction instantiation state.
 pub(crate) struct Inst<'a> {
     cache: &'a Cache,
@@ -177,6 +194,10 @@ pub(crate) struct Inst<'a> {
     frames: u32,
     everything: bool,
     sload_memo: Vec<(Address, U256, U256)>,
+    /// Fingerprints of the frames instantiated so far: a frame identical to one already
+    /// instantiated (same code, entry, account, caller, value and calldata) adds nothing, so
+    /// cycles of calls with unknown calldata end here instead of at the depth limit.
+    seen_frames: Vec<u64>,
 }
 
 struct FrameEnv<'x, 't> {
@@ -265,6 +286,7 @@ impl<'a> Inst<'a> {
             frames: 0,
             everything: false,
             sload_memo: Vec::new(),
+            seen_frames: Vec::new(),
         }
     }
 
@@ -451,6 +473,15 @@ impl<'a> Inst<'a> {
     fn run_frame(&mut self, f: Frame<'_>) {
         if self.everything {
             return;
+        }
+        // Cycles arise from frames with partly unknown calldata (their summaries cover every
+        // path); frames with known calldata are cheap to tell apart by depth alone.
+        if f.data.mask.is_some() || !f.data.size_known {
+            let print = f.fingerprint();
+            if self.seen_frames.contains(&print) {
+                return;
+            }
+            self.seen_frames.push(print);
         }
         self.frames += 1;
         if let Some(CodeProxy::Eip1167(target)) = f.entry.proxy {

@@ -45,12 +45,27 @@ const MAX_INIT: u32 = 0xc000;
 /// Deepest EVM stack.
 const MAX_STACK: usize = 1024;
 
+/// The states kept at one (program point, context).
+#[derive(Default)]
+struct Point {
+    /// The disjuncts; the last one absorbs joins once the list is full.
+    list: Vec<State>,
+    /// Whether the joined (last) state waits in the worklist already.
+    pending: bool,
+}
+
+/// A unit of work: a new disjunct to run, or the current joined state of a point.
+enum Work {
+    Run(usize, State),
+    Joined((u32, u64)),
+}
+
 struct Interp<'a> {
     code: &'a Code,
     limits: AnalysisLimits,
     pool: Pool,
-    states: HashMap<(u32, u64), Vec<State>>,
-    work: Vec<(usize, State)>,
+    states: HashMap<(u32, u64), Point>,
+    work: Vec<Work>,
     effects: Vec<Effect>,
     seen: HashSet<Effect>,
     steps: u32,
@@ -78,14 +93,27 @@ pub fn analyze_entry(code: &Code, key: EntryKey, limits: &AnalysisLimits) -> Ent
         limits: *limits,
         pool: Pool::new(code.bytes().clone(), known, limits.max_nodes),
         states: HashMap::default(),
-        work: vec![(0, State::default())],
+        work: vec![Work::Run(0, State::default())],
         effects: Vec::new(),
         seen: HashSet::default(),
         steps: 0,
         complete: true,
         creates: 0,
     };
-    while let Some((pc, st)) = it.work.pop() {
+    while let Some(w) = it.work.pop() {
+        let (pc, st) = match w {
+            Work::Run(pc, st) => (pc, st),
+            Work::Joined(key) => match it.states.get_mut(&key) {
+                Some(p) => {
+                    p.pending = false;
+                    match p.list.last() {
+                        Some(st) => (key.0 as usize, st.clone()),
+                        None => continue,
+                    }
+                }
+                None => continue,
+            },
+        };
         if !it.run(pc, st) {
             it.complete = false;
             it.effect(Effect::Widen(WideningReason::AnalysisBudget));
@@ -154,17 +182,19 @@ impl Interp<'_> {
     fn arrive(&mut self, pc: usize, st: State) {
         let key = (pc as u32, self.context(&st));
         let k = self.limits.max_states_per_point.max(1);
-        let list = self.states.entry(key).or_default();
-        if list.iter().any(|t| t.subsumes(&st)) {
+        let point = self.states.entry(key).or_default();
+        if point.list.iter().any(|t| t.subsumes(&st)) {
             return;
         }
-        if list.len() < k {
-            list.push(st.clone());
-            self.work.push((pc, st));
-        } else if let Some(last) = list.last_mut() {
-            let j = last.join(&st);
-            *last = j.clone();
-            self.work.push((pc, j));
+        if point.list.len() < k {
+            point.list.push(st.clone());
+            self.work.push(Work::Run(pc, st));
+        } else if let Some(last) = point.list.last_mut() {
+            *last = last.join(&st);
+            if !point.pending {
+                point.pending = true;
+                self.work.push(Work::Joined(key));
+            }
         }
     }
 

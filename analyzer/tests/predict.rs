@@ -241,3 +241,35 @@ fn unknown_call_target_widens_to_everything() {
     }));
     assert_eq!(p.details.first().map(|d| d.address), Some(Some(T)));
 }
+
+/// `CALL(gas, other, 0, 0, sload(0), 0, 0)`: forwards `sload(0)` bytes nobody knows to `other`.
+fn forwarder(other: Address) -> Bytes {
+    let mut v = hex!("600060006000546000600073").to_vec();
+    v.extend(other.as_slice());
+    v.extend(hex!("5af100"));
+    v.into()
+}
+
+#[test]
+fn call_cycles_with_unknown_calldata_end_without_widening() {
+    // X1 and X2 call each other with calldata the analysis cannot know: the second visit of an
+    // identical frame adds nothing, so the cycle stops there instead of at the depth limit.
+    let (x1, x2) = (Address::repeat_byte(0x31), Address::repeat_byte(0x32));
+    let mut st = Mem::default();
+    st.code.insert(x1, forwarder(x2));
+    st.code.insert(x2, forwarder(x1));
+    st.storage.insert((x1, U256::ZERO), U256::from(4));
+    st.storage.insert((x2, U256::ZERO), U256::from(4));
+    let tx = TxInput {
+        from: A,
+        to: Some(x1),
+        ..Default::default()
+    };
+    let p = Analyzer::new().predict(&tx, &block(), &st);
+    assert!(p.access.widenings.is_empty(), "{:?}", p.details);
+    assert!(p.frames <= 4, "frames {}", p.frames);
+    for x in [x1, x2] {
+        assert!(p.access.reads.contains(&Location::storage(x, U256::ZERO)));
+        assert!(p.access.reads.contains(&Location::code(x)));
+    }
+}
