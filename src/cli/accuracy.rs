@@ -12,10 +12,10 @@ use std::{num::NonZeroUsize, path::PathBuf, process::ExitCode, time::Instant};
 
 use foresight::{
     AccessSet, Block,
-    analyzer::{AccuracyAccumulator, AccuracyReport, Analyzer, Prediction, TxAccuracy, compare_tx},
+    analyzer::{AccuracyAccumulator, AccuracyReport, Analyzer, TxAccuracy, compare_tx},
     corpus::block_dirs,
     execute_sequential,
-    predict::{PreStateView, block_context, tx_input},
+    predict::predict_block,
     scheduler::Schedule,
 };
 use serde::Serialize;
@@ -70,20 +70,12 @@ fn speedup_16(sets: &[AccessSet], gas: &[u64]) -> anyhow::Result<f64> {
     Ok(Schedule::new(sets).stats(gas, sixteen)?.speedup)
 }
 
-/// Predicts every transaction of `block` on this thread (for honest timing).
-fn predict_all(analyzer: &Analyzer, block: &Block) -> Vec<Prediction> {
-    let view = PreStateView(&block.prestate);
-    let context = block_context(block);
-    block
-        .transactions
-        .iter()
-        .map(|tx| analyzer.predict(&tx_input(tx), &context, &view))
-        .collect()
-}
-
 /// Runs `accuracy`.
 pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
     let analyzer = Analyzer::new();
+    // One thread, so that analysis time compares with sequential execution time.
+    let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    let predict_all = |block: &Block| one_thread.install(|| predict_block(&analyzer, block));
     let mut overall = AccuracyAccumulator::new();
     let (mut cold_ms, mut warm_ms, mut exec_ms) = (0.0, 0.0, 0.0);
     let (mut weighted_predicted, mut weighted_oracle) = (0.0, 0.0);
@@ -96,10 +88,10 @@ pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
 
         analyzer.clear_cache();
         let started = Instant::now();
-        predict_all(&analyzer, &block);
+        predict_all(&block);
         let analysis_ms_cold = started.elapsed().as_secs_f64() * 1e3;
         let started = Instant::now();
-        let predictions = predict_all(&analyzer, &block);
+        let predictions = predict_all(&block);
         let analysis_ms_warm = started.elapsed().as_secs_f64() * 1e3;
 
         let actual: Vec<AccessSet> = outcome
