@@ -691,11 +691,104 @@ pub struct ExprTable {
     nodes: Box<[Node]>,
 }
 
+/// Entries of the per-thread keccak cache (direct-mapped).
+const KECCAK_CACHE: usize = 4096;
+/// Longest input the keccak cache keeps (a CREATE2 address hashes 85 bytes).
+const KECCAK_KEY: usize = 96;
+
+thread_local! {
+    /// Recent keccak256 results over inputs of at most [`KECCAK_KEY`] bytes (mapping slots,
+    /// CREATE2 addresses): the same slots
+    /// recur across the frames and transactions of a block, and hashing the key costs a fraction
+    /// of the permutation.
+    static KECCAKS: std::cell::RefCell<Vec<(u8, [u8; KECCAK_KEY], U256)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// keccak256 of `bytes` as a word, through the per-thread cache for short inputs.
+fn cached_keccak(bytes: &[u8]) -> U256 {
+    if bytes.len() > KECCAK_KEY {
+        return keccak256(bytes).into();
+    }
+    let mut key = [0u8; KECCAK_KEY];
+    key[..bytes.len()].copy_from_slice(bytes);
+    let len = bytes.len() as u8;
+    let mut h = len as u64;
+    for w in key.chunks_exact(8) {
+        let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        h = (h ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+    }
+    let slot = (h as usize) % KECCAK_CACHE;
+    KECCAKS.with_borrow_mut(|c| {
+        if c.is_empty() {
+            c.resize(KECCAK_CACHE, (u8::MAX, [0; KECCAK_KEY], U256::ZERO));
+        }
+        let e = &mut c[slot];
+        if e.0 == len && e.1 == key {
+            return e.2;
+        }
+        let v: U256 = keccak256(bytes).into();
+        *e = (len, key, v);
+        v
+    })
+}
+
+/// Values already evaluated for one frame, indexed by expression handle and stamped with a
+/// generation, so that beginning a new frame costs nothing and the buffers are reused across
+/// frames and transactions.
+#[derive(Debug, Default)]
+pub struct Memo {
+    stamp: Vec<u32>,
+    vals: Vec<Option<U256>>,
+    generation: u32,
+}
+
+impl Memo {
+    /// Starts a frame evaluating against a table of `len` expressions: earlier values are
+    /// forgotten.
+    pub fn begin(&mut self, len: usize) {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.stamp.fill(0);
+            self.generation = 1;
+        }
+        if self.stamp.len() < len {
+            self.stamp.resize(len, 0);
+            self.vals.resize(len, None);
+        }
+    }
+
+    fn get(&self, e: Expr) -> Option<Option<U256>> {
+        let i = e.0 as usize;
+        (self.generation != 0 && self.stamp.get(i) == Some(&self.generation)).then(|| self.vals[i])
+    }
+
+    fn set(&mut self, e: Expr, v: Option<U256>) {
+        let i = e.0 as usize;
+        if self.generation != 0
+            && let (Some(s), Some(x)) = (self.stamp.get_mut(i), self.vals.get_mut(i))
+        {
+            *s = self.generation;
+            *x = v;
+        }
+    }
+}
+
 /// What evaluation needs from one frame of one transaction.
 pub trait EvalEnv {
     /// `len` bytes of calldata from `offset` (zero-padded past its end) into `out`; `false` if
     /// some of those bytes are unknown.
     fn calldata(&mut self, offset: U256, len: usize, out: &mut Vec<u8>) -> bool;
+    /// One 32-byte calldata word from `offset` into `out` (zero-padded); `false` if some byte
+    /// is unknown. The default goes through [`Self::calldata`].
+    fn calldata_word(&mut self, offset: U256, out: &mut [u8; 32]) -> bool {
+        let mut buf = Vec::with_capacity(32);
+        if !self.calldata(offset, 32, &mut buf) || buf.len() != 32 {
+            return false;
+        }
+        out.copy_from_slice(&buf);
+        true
+    }
     /// An environment input, if known.
     fn env(&mut self, v: Env) -> Option<U256>;
     /// The pre-state value of a slot of the frame's storage (`None`: the read budget ran out).
@@ -746,53 +839,60 @@ impl ExprTable {
 
     /// Evaluates `e` for one frame; `None` when it depends on something unknown.
     pub fn eval(&self, e: Expr, env: &mut dyn EvalEnv) -> Option<U256> {
-        self.eval_d(e, env, 0)
+        self.eval_d(e, env, 0, &mut Memo::default())
     }
 
-    fn eval_d(&self, e: Expr, env: &mut dyn EvalEnv, depth: u32) -> Option<U256> {
+    /// [`Self::eval`] sharing `memo` (begun with [`Memo::begin`] for this table and frame):
+    /// subexpressions common to several effects are evaluated (and hashed) once.
+    pub fn eval_memo(&self, e: Expr, env: &mut dyn EvalEnv, memo: &mut Memo) -> Option<U256> {
+        self.eval_d(e, env, 0, memo)
+    }
+
+    fn eval_d(&self, e: Expr, env: &mut dyn EvalEnv, depth: u32, memo: &mut Memo) -> Option<U256> {
         if depth > MAX_DEPTH as u32 + 2 {
             return None;
         }
-        match self.node(e) {
-            Node::Top => None,
-            Node::Const(c) => Some(*c),
-            Node::Env(v) => env.env(*v),
-            Node::CallData(o) => {
-                let off = self.eval_d(*o, env, depth + 1)?;
-                let mut buf = Vec::with_capacity(32);
-                if env.calldata(off, 32, &mut buf) {
-                    Some(U256::from_be_slice(&buf))
-                } else {
-                    None
-                }
-            }
-            Node::Sload(s) => {
-                let slot = self.eval_d(*s, env, depth + 1)?;
-                env.sload(slot)
-            }
-            Node::Un(op, x) => {
-                let v = self.eval_d(*x, env, depth + 1)?;
-                Some(match op {
-                    UnOp::Not => !v,
-                    UnOp::IsZero => U256::from(v.is_zero() as u8),
-                })
-            }
-            Node::Bin(op, x, y) => {
-                let a = self.eval_d(*x, env, depth + 1)?;
-                let b = self.eval_d(*y, env, depth + 1)?;
-                Some(op.apply(a, b))
-            }
+        let node = self.node(e);
+        match node {
+            Node::Top => return None,
+            Node::Const(c) => return Some(*c),
+            Node::Env(v) => return env.env(*v),
+            _ => {}
+        }
+        if let Some(v) = memo.get(e) {
+            return v;
+        }
+        let v = match node {
+            Node::Top | Node::Const(_) | Node::Env(_) => None,
+            Node::CallData(o) => self.eval_d(*o, env, depth + 1, memo).and_then(|off| {
+                let mut buf = [0u8; 32];
+                env.calldata_word(off, &mut buf)
+                    .then(|| U256::from_be_bytes(buf))
+            }),
+            Node::Sload(s) => self
+                .eval_d(*s, env, depth + 1, memo)
+                .and_then(|slot| env.sload(slot)),
+            Node::Un(op, x) => self.eval_d(*x, env, depth + 1, memo).map(|v| match op {
+                UnOp::Not => !v,
+                UnOp::IsZero => U256::from(v.is_zero() as u8),
+            }),
+            Node::Bin(op, x, y) => self.eval_d(*x, env, depth + 1, memo).and_then(|a| {
+                self.eval_d(*y, env, depth + 1, memo)
+                    .map(|b| op.apply(a, b))
+            }),
             Node::Keccak(segs) => {
                 let mut buf = Vec::with_capacity(64);
-                self.eval_segs(segs, env, depth, &mut buf)?;
-                Some(keccak256(&buf).into())
+                self.eval_segs_d(segs, env, depth, &mut buf, memo)
+                    .map(|()| cached_keccak(&buf))
             }
             Node::Concat(segs) => {
                 let mut buf = Vec::with_capacity(32);
-                self.eval_segs(segs, env, depth, &mut buf)?;
-                Some(U256::from_be_slice(buf.get(..32)?))
+                self.eval_segs_d(segs, env, depth, &mut buf, memo)
+                    .and_then(|()| Some(U256::from_be_slice(buf.get(..32)?)))
             }
-        }
+        };
+        memo.set(e, v);
+        v
     }
 
     /// Evaluates byte segments into `out`; `None` when some byte is unknown.
@@ -803,15 +903,37 @@ impl ExprTable {
         depth: u32,
         out: &mut Vec<u8>,
     ) -> Option<()> {
+        self.eval_segs_d(segs, env, depth, out, &mut Memo::default())
+    }
+
+    /// [`Self::eval_segs`] sharing `memo` (see [`Self::eval_memo`]).
+    pub fn eval_segs_memo(
+        &self,
+        segs: &[Seg],
+        env: &mut dyn EvalEnv,
+        out: &mut Vec<u8>,
+        memo: &mut Memo,
+    ) -> Option<()> {
+        self.eval_segs_d(segs, env, 0, out, memo)
+    }
+
+    fn eval_segs_d(
+        &self,
+        segs: &[Seg],
+        env: &mut dyn EvalEnv,
+        depth: u32,
+        out: &mut Vec<u8>,
+        memo: &mut Memo,
+    ) -> Option<()> {
         for s in segs {
             match *s {
                 Seg::Word { e, shift, len } => {
-                    let v = self.eval_d(e, env, depth + 1)?;
+                    let v = self.eval_d(e, env, depth + 1, memo)?;
                     let b = v.to_be_bytes::<32>();
                     out.extend_from_slice(b.get(shift as usize..shift as usize + len as usize)?);
                 }
                 Seg::CallData { start, len } => {
-                    let off = self.eval_d(start, env, depth + 1)?;
+                    let off = self.eval_d(start, env, depth + 1, memo)?;
                     if !env.calldata(off, len as usize, out) {
                         return None;
                     }
@@ -1071,6 +1193,83 @@ mod tests {
         pre[31] = 0xcd;
         pre[63] = 3;
         assert_eq!(t.eval(slot, &mut E), Some(keccak256(pre).into()));
+    }
+
+    #[test]
+    fn memoised_evaluation_matches_and_resets_per_frame() {
+        let mut p = pool();
+        let c = p.env(Env::Caller);
+        let one = p.small(1);
+        let inner = p.keccak(vec![
+            Seg::Word {
+                e: c,
+                shift: 0,
+                len: 32,
+            },
+            Seg::Word {
+                e: one,
+                shift: 0,
+                len: 32,
+            },
+        ]);
+        let outer = p.keccak(vec![
+            Seg::Word {
+                e: c,
+                shift: 0,
+                len: 32,
+            },
+            Seg::Word {
+                e: inner,
+                shift: 0,
+                len: 32,
+            },
+        ]);
+        let t = p.freeze();
+        struct Caller(u64, u32);
+        impl EvalEnv for Caller {
+            fn calldata(&mut self, _: U256, _: usize, _: &mut Vec<u8>) -> bool {
+                false
+            }
+            fn env(&mut self, _: Env) -> Option<U256> {
+                self.1 += 1;
+                Some(U256::from(self.0))
+            }
+            fn sload(&mut self, _: U256) -> Option<U256> {
+                None
+            }
+            fn code(&mut self, _: u32, _: usize, _: &mut Vec<u8>) {}
+        }
+        let mut memo = Memo::default();
+        for caller in [7u64, 9] {
+            memo.begin(t.len());
+            let plain = t.eval(outer, &mut Caller(caller, 0));
+            let mut env = Caller(caller, 0);
+            assert_eq!(t.eval_memo(outer, &mut env, &mut memo), plain);
+            assert_eq!(
+                t.eval_memo(inner, &mut env, &mut memo),
+                t.eval(inner, &mut Caller(caller, 0))
+            );
+            // the inner hash was evaluated once, then reused
+            assert_eq!(env.1, 2);
+        }
+    }
+
+    #[test]
+    fn keccak_cache_agrees_with_keccak_for_every_length_and_collision() {
+        for n in [0usize, 1, 31, 32, 64, 85, 96, 97, 200] {
+            for seed in 0..3u8 {
+                let bytes: Vec<u8> = (0..n).map(|i| (i as u8).wrapping_mul(31) ^ seed).collect();
+                let want: U256 = keccak256(&bytes).into();
+                assert_eq!(cached_keccak(&bytes), want);
+                assert_eq!(cached_keccak(&bytes), want, "cached");
+            }
+        }
+        // a prefix padded with zeros is a different input
+        assert_ne!(cached_keccak(&[1]), cached_keccak(&[1, 0]));
+        for i in 0..(2 * KECCAK_CACHE as u32) {
+            let b = i.to_be_bytes();
+            assert_eq!(cached_keccak(&b), U256::from_be_bytes(keccak256(b).0));
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::{
     AccessSet, Location, Widening, WideningReason,
     cache::{Cache, CodeEntry},
-    expr::{Env, EvalEnv, Expr, ExprTable, Seg},
+    expr::{Env, EvalEnv, Expr, ExprTable, Memo, Seg},
     interpret::AnalysisLimits,
     proxy::{self, BEACON_IMPLEMENTATION_SLOTS, BEACON_SLOT, CodeProxy, IMPLEMENTATION_SLOTS},
     summary::{CallInput, CallKind, Effect, EntryKey},
@@ -128,6 +128,14 @@ impl Data<'_> {
             }
             return false;
         };
+        if self.mask.is_none() && self.size_known {
+            // Every byte known: copy what exists, zero-pad the rest.
+            let have = self.bytes.get(off..).unwrap_or(&[]);
+            let n = have.len().min(len);
+            out.extend_from_slice(&have[..n]);
+            out.extend(std::iter::repeat_n(0, len - n));
+            return true;
+        }
         for i in 0..len {
             let p = off.saturating_add(i);
             match self.bytes.get(p) {
@@ -198,6 +206,20 @@ pub(crate) struct Inst<'a> {
     /// instantiated (same code, entry, account, caller, value and calldata) adds nothing, so
     /// cycles of calls with unknown calldata end here instead of at the depth limit.
     seen_frames: Vec<u64>,
+    /// Locations read, unsorted with repeats (sorted into `access` by [`Self::finish`]).
+    reads: Vec<Location>,
+    /// Locations written, likewise.
+    writes: Vec<Location>,
+    /// One evaluation memo per call depth (a caller's values survive its callees), reused
+    /// across transactions of one thread.
+    memos: Vec<Memo>,
+    /// Accounts whose balance, nonce and code are already in `reads`.
+    accounts: Vec<Address>,
+}
+
+thread_local! {
+    /// The evaluation memos of the thread's last prediction, reused by the next one.
+    static MEMOS: std::cell::Cell<Vec<Memo>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 struct FrameEnv<'x, 't> {
@@ -212,6 +234,27 @@ struct FrameEnv<'x, 't> {
 impl EvalEnv for FrameEnv<'_, '_> {
     fn calldata(&mut self, offset: U256, len: usize, out: &mut Vec<u8>) -> bool {
         self.frame.data.read(offset, len, out)
+    }
+
+    fn calldata_word(&mut self, offset: U256, out: &mut [u8; 32]) -> bool {
+        let d = &self.frame.data;
+        if d.mask.is_none() && d.size_known {
+            if let Ok(off) = usize::try_from(offset) {
+                let have = d.bytes.get(off..).unwrap_or(&[]);
+                let n = have.len().min(32);
+                out[..n].copy_from_slice(&have[..n]);
+                out[n..].fill(0);
+            } else {
+                out.fill(0);
+            }
+            return true;
+        }
+        let mut buf = Vec::with_capacity(32);
+        if !d.read(offset, 32, &mut buf) || buf.len() != 32 {
+            return false;
+        }
+        out.copy_from_slice(&buf);
+        true
     }
 
     fn env(&mut self, v: Env) -> Option<U256> {
@@ -287,12 +330,25 @@ impl<'a> Inst<'a> {
             everything: false,
             sload_memo: Vec::new(),
             seen_frames: Vec::new(),
+            reads: Vec::with_capacity(32),
+            writes: Vec::with_capacity(16),
+            memos: MEMOS.take(),
+            accounts: Vec::with_capacity(8),
         }
     }
 
-    pub(crate) fn finish(self) -> Prediction {
+    pub(crate) fn finish(mut self) -> Prediction {
+        MEMOS.set(std::mem::take(&mut self.memos));
+        let mut access = self.access;
+        // Nothing else inserts into these sets: collecting sorts, deduplicates and builds each
+        // in bulk, far cheaper than one insertion per access.
+        debug_assert!(access.reads.is_empty() && access.writes.is_empty());
+        self.reads.sort_unstable();
+        self.reads.dedup();
+        access.reads = self.reads.into_iter().collect();
+        access.writes = self.writes.into_iter().collect();
         Prediction {
-            access: self.access,
+            access,
             details: self.details,
             frames: self.frames,
             state_reads: MAX_STATE_READS - self.reads_left,
@@ -300,9 +356,14 @@ impl<'a> Inst<'a> {
     }
 
     fn account(&mut self, a: Address) {
-        self.access.reads.insert(Location::balance(a));
-        self.access.reads.insert(Location::nonce(a));
-        self.access.reads.insert(Location::code(a));
+        // Most transactions touch a handful of accounts, many of them repeatedly.
+        if self.accounts.contains(&a) {
+            return;
+        }
+        self.accounts.push(a);
+        self.reads.push(Location::balance(a));
+        self.reads.push(Location::nonce(a));
+        self.reads.push(Location::code(a));
     }
 
     /// Credits `a` with value (or touches it before Spurious Dragon, when touching created
@@ -315,13 +376,13 @@ impl<'a> Inst<'a> {
     /// [`Self::receive`] when the caller already knows whether `a` has code.
     fn receive_known(&mut self, a: Address, value_maybe_nonzero: bool, has_code: bool) {
         if value_maybe_nonzero {
-            self.access.writes.insert(Location::balance(a));
+            self.writes.push(Location::balance(a));
         }
         if has_code || !(value_maybe_nonzero || self.block.number < SPURIOUS_DRAGON_BLOCK) {
             return;
         }
         if self.reads_left < 3 {
-            self.access.writes.insert(Location::code(a));
+            self.writes.push(Location::code(a));
             return;
         }
         self.reads_left -= 3;
@@ -329,9 +390,9 @@ impl<'a> Inst<'a> {
             && self.state.balance(a).is_zero()
             && self.state.code(a).is_none_or(|c| c.is_empty())
         {
-            self.access.writes.insert(Location::code(a));
+            self.writes.push(Location::code(a));
             if !value_maybe_nonzero {
-                self.access.writes.insert(Location::balance(a));
+                self.writes.push(Location::balance(a));
             }
         }
     }
@@ -359,7 +420,20 @@ impl<'a> Inst<'a> {
         }
     }
 
+    /// The memo of `f`'s depth, begun for a new frame when `begin` (table of `len` nodes).
+    fn memo(&mut self, depth: u32) -> &mut Memo {
+        let d = depth as usize;
+        if self.memos.len() <= d {
+            self.memos.resize_with(d + 1, Memo::default);
+        }
+        &mut self.memos[d]
+    }
+
     fn eval(&mut self, t: &ExprTable, e: Expr, f: &Frame<'_>) -> Option<U256> {
+        let d = f.depth as usize;
+        if self.memos.len() <= d {
+            self.memos.resize_with(d + 1, Memo::default);
+        }
         let mut env = FrameEnv {
             frame: f,
             state: self.state,
@@ -368,10 +442,14 @@ impl<'a> Inst<'a> {
             reads_left: &mut self.reads_left,
             memo: &mut self.sload_memo,
         };
-        t.eval(e, &mut env)
+        t.eval_memo(e, &mut env, &mut self.memos[d])
     }
 
     fn eval_seg(&mut self, t: &ExprTable, s: &Seg, f: &Frame<'_>, out: &mut Vec<u8>) -> bool {
+        let d = f.depth as usize;
+        if self.memos.len() <= d {
+            self.memos.resize_with(d + 1, Memo::default);
+        }
         let mut env = FrameEnv {
             frame: f,
             state: self.state,
@@ -380,7 +458,7 @@ impl<'a> Inst<'a> {
             reads_left: &mut self.reads_left,
             memo: &mut self.sload_memo,
         };
-        t.eval_segs(std::slice::from_ref(s), &mut env, 0, out)
+        t.eval_segs_memo(std::slice::from_ref(s), &mut env, out, &mut self.memos[d])
             .is_some()
     }
 
@@ -402,15 +480,14 @@ impl<'a> Inst<'a> {
     /// The transaction's own effects and frames.
     pub(crate) fn transaction(&mut self, tx: &TxInput) {
         self.account(tx.from);
-        self.access.writes.insert(Location::balance(tx.from));
-        self.access.writes.insert(Location::nonce(tx.from));
+        self.writes.push(Location::balance(tx.from));
+        self.writes.push(Location::nonce(tx.from));
         self.access.credits.insert(self.block.coinbase);
         for (a, slots) in &tx.access_list {
             self.account(*a);
             for s in slots {
-                self.access
-                    .reads
-                    .insert(Location::storage(*a, U256::from_be_bytes(s.0)));
+                self.reads
+                    .push(Location::storage(*a, U256::from_be_bytes(s.0)));
             }
         }
         let value = tx.value;
@@ -418,10 +495,10 @@ impl<'a> Inst<'a> {
             None => {
                 let new = tx.from.create(tx.nonce);
                 self.account(new);
-                self.access.writes.insert(Location::code(new));
-                self.access.writes.insert(Location::nonce(new));
+                self.writes.push(Location::code(new));
+                self.writes.push(Location::nonce(new));
                 if !value.is_zero() {
-                    self.access.writes.insert(Location::balance(new));
+                    self.writes.push(Location::balance(new));
                 }
                 let entry = self.cache.get(None, &tx.input);
                 let frame = Frame {
@@ -505,42 +582,34 @@ impl<'a> Inst<'a> {
         }
         let summary = f.entry.entry(f.key, self.limits);
         let t = &summary.exprs;
+        // Reads and writes of one slot share its expression (and mapping slots share their
+        // inner hashes): the memo evaluates each once.
+        self.memo(f.depth).begin(t.len());
         let mut creates: u64 = 0;
-        // Reads and writes of one slot share its expression: evaluate it once.
-        let mut slots: Vec<(Expr, Option<U256>)> = Vec::new();
         for e in &summary.effects {
             if self.everything {
                 return;
             }
             match e {
-                Effect::Read(s) | Effect::Write(s) => {
-                    match match slots.iter().find(|x| x.0 == *s) {
-                        Some(&(_, v)) => v,
-                        None => {
-                            let v = self.eval(t, *s, &f);
-                            slots.push((*s, v));
-                            v
-                        }
-                    } {
-                        Some(slot) => {
-                            let l = Location::storage(f.this, slot);
-                            self.access.reads.insert(l);
-                            if matches!(e, Effect::Write(_)) {
-                                self.access.writes.insert(l);
-                            }
-                        }
-                        None => {
-                            let reason = if t.has_top(*s) {
-                                WideningReason::UnboundedLoop
-                            } else if self.reads_left == 0 {
-                                WideningReason::StateBudget
-                            } else {
-                                WideningReason::UnresolvedSlot
-                            };
-                            self.widen(reason, false, Some(&f));
+                Effect::Read(s) | Effect::Write(s) => match self.eval(t, *s, &f) {
+                    Some(slot) => {
+                        let l = Location::storage(f.this, slot);
+                        self.reads.push(l);
+                        if matches!(e, Effect::Write(_)) {
+                            self.writes.push(l);
                         }
                     }
-                }
+                    None => {
+                        let reason = if t.has_top(*s) {
+                            WideningReason::UnboundedLoop
+                        } else if self.reads_left == 0 {
+                            WideningReason::StateBudget
+                        } else {
+                            WideningReason::UnresolvedSlot
+                        };
+                        self.widen(reason, false, Some(&f));
+                    }
+                },
                 Effect::Account(a) => match self.eval(t, *a, &f) {
                     Some(v) => self.account(proxy::to_address(v)),
                     None => self.widen(WideningReason::UnresolvedCallTarget, true, Some(&f)),
@@ -562,10 +631,10 @@ impl<'a> Inst<'a> {
                         let b = proxy::to_address(v);
                         self.account(b);
                         self.receive(b, true);
-                        self.access.writes.insert(Location::balance(f.this));
+                        self.writes.push(Location::balance(f.this));
                         if self.block.timestamp < CANCUN_TIMESTAMP {
-                            self.access.writes.insert(Location::code(f.this));
-                            self.access.writes.insert(Location::nonce(f.this));
+                            self.writes.push(Location::code(f.this));
+                            self.writes.push(Location::nonce(f.this));
                             self.widen(WideningReason::Selfdestruct, false, Some(&f));
                         }
                     }
@@ -597,7 +666,7 @@ impl<'a> Inst<'a> {
         self.account(beacon);
         for slot in BEACON_IMPLEMENTATION_SLOTS {
             let v = self.sload_in(beacon, slot)?;
-            self.access.reads.insert(Location::storage(beacon, slot));
+            self.reads.push(Location::storage(beacon, slot));
             let a = proxy::to_address(v);
             if !a.is_zero() && self.has_code(a) {
                 return Some(a);
@@ -655,7 +724,7 @@ impl<'a> Inst<'a> {
         };
         let nonzero = v != Some(U256::ZERO);
         if nonzero {
-            self.access.writes.insert(Location::balance(f.this));
+            self.writes.push(Location::balance(f.this));
         }
         if kind == CallKind::Call {
             self.receive(target, nonzero);
@@ -777,18 +846,18 @@ impl<'a> Inst<'a> {
                 }
             }
         };
-        self.access.writes.insert(Location::nonce(f.this));
+        self.writes.push(Location::nonce(f.this));
         let Some(new) = address else {
             self.widen(WideningReason::UnresolvedCreate, true, Some(f));
             return;
         };
         self.account(new);
-        self.access.writes.insert(Location::code(new));
-        self.access.writes.insert(Location::nonce(new));
+        self.writes.push(Location::code(new));
+        self.writes.push(Location::nonce(new));
         let v = self.eval(t, value, f);
         if v != Some(U256::ZERO) {
-            self.access.writes.insert(Location::balance(new));
-            self.access.writes.insert(Location::balance(f.this));
+            self.writes.push(Location::balance(new));
+            self.writes.push(Location::balance(f.this));
         }
         if !known {
             self.widen(WideningReason::UnresolvedCreate, true, Some(f));
