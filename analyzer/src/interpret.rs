@@ -28,6 +28,10 @@ pub struct AnalysisLimits {
     pub max_states_per_point: usize,
     /// Expression nodes per entry (past it, new values are ⊤).
     pub max_nodes: usize,
+    /// Distinct contexts per program point. More means the contexts explode (recursion, or a
+    /// loop that grows the stack, makes a new context per level): such an entry would exhaust
+    /// `max_steps` and widen anyway, so it is widened as soon as the bound is passed.
+    pub max_contexts_per_point: usize,
 }
 
 impl Default for AnalysisLimits {
@@ -36,6 +40,7 @@ impl Default for AnalysisLimits {
             max_steps: 20_000,
             max_states_per_point: 2,
             max_nodes: 40_000,
+            max_contexts_per_point: 32,
         }
     }
 }
@@ -65,6 +70,10 @@ struct Interp<'a> {
     limits: AnalysisLimits,
     pool: Pool,
     states: HashMap<(u32, u64), Point>,
+    /// Contexts seen per program point.
+    contexts: HashMap<u32, u32>,
+    /// Whether some point passed `max_contexts_per_point`.
+    exploded: bool,
     work: Vec<Work>,
     effects: Vec<Effect>,
     seen: HashSet<Effect>,
@@ -93,6 +102,8 @@ pub fn analyze_entry(code: &Code, key: EntryKey, limits: &AnalysisLimits) -> Ent
         limits: *limits,
         pool: Pool::new(code.bytes().clone(), known, limits.max_nodes),
         states: HashMap::default(),
+        contexts: HashMap::default(),
+        exploded: false,
         work: vec![Work::Run(0, State::default())],
         effects: Vec::new(),
         seen: HashSet::default(),
@@ -114,7 +125,7 @@ pub fn analyze_entry(code: &Code, key: EntryKey, limits: &AnalysisLimits) -> Ent
                 None => continue,
             },
         };
-        if !it.run(pc, st) {
+        if !it.run(pc, st) || it.exploded {
             it.complete = false;
             it.effect(Effect::Widen(WideningReason::AnalysisBudget));
             break;
@@ -163,9 +174,11 @@ impl Interp<'_> {
         }
     }
 
-    /// The context of a state at a join point: the jump destinations on its stack.
+    /// The context of a state at a join point: the jump destinations on its stack, by depth
+    /// from the top.
     fn context(&self, st: &State) -> u64 {
-        let mut h: u64 = st.stack.len() as u64;
+        // Not the stack height: a loop that grows the stack would get a context per level.
+        let mut h: u64 = 0;
         for (depth, e) in st.stack.iter().rev().enumerate() {
             if let Some(c) = self.pool.as_const(*e)
                 && c < U256::from(self.code.len())
@@ -182,6 +195,14 @@ impl Interp<'_> {
     fn arrive(&mut self, pc: usize, st: State) {
         let key = (pc as u32, self.context(&st));
         let k = self.limits.max_states_per_point.max(1);
+        if !self.states.contains_key(&key) {
+            let n = self.contexts.entry(key.0).or_insert(0);
+            *n += 1;
+            if *n as usize > self.limits.max_contexts_per_point {
+                self.exploded = true;
+                return;
+            }
+        }
         let point = self.states.entry(key).or_default();
         if point.list.iter().any(|t| t.subsumes(&st)) {
             return;

@@ -155,3 +155,23 @@ proptest! {
         prop_assert!(t < Duration::from_secs(20));
     }
 }
+
+#[test]
+fn context_explosion_widens_early() {
+    // JUMPDEST PUSH1 0 PUSH1 0 JUMP: every iteration leaves one more return-tag-like constant on
+    // the stack, so every visit of pc 0 is a new context.
+    let code = Code::new(hex!("5b600060005600").to_vec().into());
+    let limits = AnalysisLimits::default();
+    let s = analyze_entry(&code, EntryKey::Any, &limits);
+    assert!(!s.complete);
+    assert!(s.lines().iter().any(|l| l == "widen AnalysisBudget"));
+    assert!(
+        (s.steps as usize) < 8 * (limits.max_contexts_per_point + 2),
+        "stopped after {} steps",
+        s.steps
+    );
+    // A bounded loop with one context per point still completes.
+    let code = Code::new(hex!("5b6000545060005600").to_vec().into());
+    let s = analyze_entry(&code, EntryKey::Any, &limits);
+    assert!(s.complete, "{:?}", s.lines());
+}
