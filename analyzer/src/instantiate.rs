@@ -381,6 +381,12 @@ impl<'a> Inst<'a> {
         if has_code || !(value_maybe_nonzero || self.block.number < SPURIOUS_DRAGON_BLOCK) {
             return;
         }
+        self.write_code_if_new(a, value_maybe_nonzero);
+    }
+
+    /// Writes the code location of `a` (and its balance when no value arrives) if `a` may not
+    /// exist yet: receiving makes it exist, with the empty code hash.
+    fn write_code_if_new(&mut self, a: Address, value_maybe_nonzero: bool) {
         if self.reads_left < 3 {
             self.writes.push(Location::code(a));
             return;
@@ -517,12 +523,31 @@ impl<'a> Inst<'a> {
                 self.run_frame(frame);
             }
             Some(to) => {
-                self.account(to);
+                let low = to.as_slice()[..18].iter().all(|b| *b == 0);
+                let budget = self.reads_left > 0;
                 let loaded = if is_precompile(to) {
                     None
                 } else {
                     self.load_code(to)
                 };
+                if loaded.is_none()
+                    && budget
+                    && !low
+                    && !value.is_zero()
+                    && to != tx.from
+                    && to != self.block.coinbase
+                    && !self.accounts.contains(&to)
+                {
+                    // A code-less recipient never looks at its balance: the executor records the
+                    // transfer as a commutative credit, so predict exactly that.
+                    self.accounts.push(to);
+                    self.reads.push(Location::nonce(to));
+                    self.reads.push(Location::code(to));
+                    self.access.credits.insert(to);
+                    self.write_code_if_new(to, true);
+                    return;
+                }
+                self.account(to);
                 self.receive_known(to, !value.is_zero(), loaded.is_some());
                 let Some((code_addr, code)) = loaded else {
                     return;

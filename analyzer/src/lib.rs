@@ -86,7 +86,7 @@ impl Analyzer {
     /// let tx = TxInput { from, to: Some(to), value: U256::from(5), ..Default::default() };
     /// let block = BlockContext { coinbase: Address::repeat_byte(3), number: 1, timestamp: 1 };
     /// let p = Analyzer::new().predict(&tx, &block, &Empty);
-    /// assert!(p.access.writes.contains(&Location::balance(to)));
+    /// assert!(p.access.credits.contains(&to)); // a code-less recipient is only credited
     /// assert!(p.access.reads.contains(&Location::nonce(from)));
     /// assert!(p.access.credits.contains(&block.coinbase));
     /// assert!(p.access.widenings.is_empty());

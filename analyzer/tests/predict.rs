@@ -190,14 +190,12 @@ fn plain_transfer_to_a_new_account_writes_its_code() {
         ..Default::default()
     };
     let p = Analyzer::new().predict(&tx, &block(), &Fresh(st));
-    let writes: BTreeSet<Location> = [
-        Location::balance(A),
-        Location::nonce(A),
-        Location::balance(B),
-        Location::code(B),
-    ]
-    .into();
+    let writes: BTreeSet<Location> =
+        [Location::balance(A), Location::nonce(A), Location::code(B)].into();
     assert_eq!(p.access.writes, writes);
+    // A code-less recipient's balance is a commutative credit, never read.
+    assert!(p.access.credits.contains(&B));
+    assert!(!p.access.reads.contains(&Location::balance(B)));
     assert!(p.access.widenings.is_empty());
 }
 
