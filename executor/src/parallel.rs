@@ -340,7 +340,7 @@ impl<'a> Committer<'a> {
         slots.resize_with(n, || None);
         Self {
             block,
-            state: BlockState::new(&block.prestate, block.spec),
+            state: BlockState::with_capacity(&block.prestate, block.spec, 2 * n + 16),
             slots,
             next: 0,
             cumulative: 0,
@@ -407,11 +407,8 @@ fn validate(
     run: TxRun,
     committed: &BlockState<'_>,
 ) -> Result<TxRun, (Option<Location>, U256, U256)> {
-    for (location, seen) in &run.outcome.access.reads {
-        let expected = committed.value_of(location);
-        if expected != *seen {
-            return Err((Some(*location), *seen, expected));
-        }
+    match committed.first_mismatch(&run.outcome.access.reads) {
+        Some((location, seen, expected)) => Err((Some(location), seen, expected)),
+        None => Ok(run),
     }
-    Ok(run)
 }

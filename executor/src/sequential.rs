@@ -17,7 +17,9 @@ use crate::{BlockOutcome, BlockState, ExecutionError, transact::TxRunner};
 /// assert_eq!(outcome.gas_used(), 8 * 21_000);
 /// ```
 pub fn execute_sequential(block: &Block) -> Result<BlockOutcome, ExecutionError> {
-    let mut runner = TxRunner::new(block, BlockState::new(&block.prestate, block.spec));
+    let accounts = 2 * block.transactions.len() + 16;
+    let state = BlockState::with_capacity(&block.prestate, block.spec, accounts);
+    let mut runner = TxRunner::new(block, state);
     let mut transactions = Vec::with_capacity(block.transactions.len());
     let mut cumulative = 0u64;
     for (index, tx) in block.transactions.iter().enumerate() {

@@ -45,12 +45,55 @@ pub struct BlockState<'a> {
 impl<'a> BlockState<'a> {
     /// The state at the start of a block running under `spec`.
     pub fn new(base: &'a PreState, spec: SpecId) -> Self {
+        Self::with_capacity(base, spec, 0)
+    }
+
+    /// [`Self::new`], with room for `accounts` changed accounts (no rehashing on the way).
+    pub fn with_capacity(base: &'a PreState, spec: SpecId, accounts: usize) -> Self {
         Self {
             base,
             spec,
-            accounts: AddressMap::default(),
+            accounts: AddressMap::with_capacity_and_hasher(accounts, Default::default()),
             codes: B256Map::default(),
         }
+    }
+
+    /// The first of `reads` whose value is not the current one: (location, value read, current
+    /// value). Reads of one account's fields share a single lookup (the last few accounts
+    /// looked up are remembered; reads come sorted by kind, then address).
+    pub fn first_mismatch(&self, reads: &[(Location, U256)]) -> Option<(Location, U256, U256)> {
+        const REMEMBERED: usize = 4;
+        let mut recent: [Option<(Address, Option<&AccountInfo>)>; REMEMBERED] = [None; REMEMBERED];
+        let mut next_slot = 0;
+        for (location, seen) in reads {
+            let current = match *location {
+                Location::Storage { .. } => self.value_of(location),
+                Location::Balance { address }
+                | Location::Nonce { address }
+                | Location::Code { address } => {
+                    let cached = recent
+                        .iter()
+                        .flatten()
+                        .find(|(a, _)| *a == address)
+                        .map(|(_, info)| *info);
+                    let info = cached.unwrap_or_else(|| {
+                        let info = self.info(&address);
+                        recent[next_slot % REMEMBERED] = Some((address, info));
+                        next_slot += 1;
+                        info
+                    });
+                    match location {
+                        Location::Balance { .. } => info.map_or(U256::ZERO, |i| i.balance),
+                        Location::Nonce { .. } => info.map_or(U256::ZERO, |i| U256::from(i.nonce)),
+                        _ => code_value(info),
+                    }
+                }
+            };
+            if current != *seen {
+                return Some((*location, *seen, current));
+            }
+        }
+        None
     }
 
     fn account_mut(&mut self, address: Address) -> &mut OverlayAccount {
