@@ -37,19 +37,32 @@ use crate::{
 };
 
 /// When the parallel path is worth taking.
+///
+/// The decision uses an estimate in gas units: sequentially a block costs its gas plus a fixed
+/// `commit_gas` per transaction (applying its writes); in parallel it costs the schedule's
+/// makespan on the pool plus the in-order work that does not parallelize — validating and
+/// applying every transaction (1.5 × `commit_gas`), applying the transactions of every layer
+/// but the last once more to the layer state (`commit_gas`), and starting each layer
+/// (`layer_gas`: waking the workers, building their EVMs).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ParallelConfig {
     /// Blocks with fewer transactions run sequentially.
     pub min_transactions: usize,
-    /// Blocks whose schedule allows less speedup than this on the pool run sequentially.
+    /// Blocks whose estimated speedup on the pool is below this run sequentially.
     pub min_speedup: f64,
+    /// The cost of committing one transaction, in gas-equivalent units.
+    pub commit_gas: u64,
+    /// The cost of starting one layer, in gas-equivalent units.
+    pub layer_gas: u64,
 }
 
 impl Default for ParallelConfig {
     fn default() -> Self {
         Self {
             min_transactions: 8,
-            min_speedup: 1.25,
+            min_speedup: 1.1,
+            commit_gas: 10_000,
+            layer_gas: 300_000,
         }
     }
 }
@@ -60,7 +73,25 @@ impl ParallelConfig {
         Self {
             min_transactions: 0,
             min_speedup: 0.0,
+            commit_gas: 10_000,
+            layer_gas: 300_000,
         }
+    }
+
+    /// The speedup the cost model expects from running `layers` in parallel, given each
+    /// transaction's gas and the schedule's makespan on the pool.
+    pub fn estimated_speedup(&self, gas: &[u64], layers: &[Vec<usize>], makespan: u64) -> f64 {
+        let n = gas.len() as f64;
+        let commit = self.commit_gas as f64;
+        let in_earlier_layers = layers.split_last().map_or(0, |(_, earlier)| {
+            earlier.iter().map(Vec::len).sum::<usize>()
+        }) as f64;
+        let sequential = gas.iter().sum::<u64>() as f64 + n * commit;
+        let parallel = makespan as f64
+            + 1.5 * n * commit
+            + in_earlier_layers * commit
+            + layers.len() as f64 * self.layer_gas as f64;
+        sequential / parallel.max(1.0)
     }
 }
 
@@ -98,6 +129,8 @@ pub struct ExecutionMetrics {
     pub layers: usize,
     /// Speedup the schedule allows on the pool (gas limits as weights).
     pub predicted_speedup: f64,
+    /// Speedup the cost model of [`ParallelConfig`] expects, commit work included.
+    pub estimated_speedup: f64,
     /// Re-executed transactions, in block order.
     pub reexecutions: Vec<Reexecution>,
     /// Building the schedule, in milliseconds.
@@ -153,7 +186,10 @@ pub fn execute_parallel(
         ])
     };
     let threads_nz = NonZeroUsize::new(threads).unwrap_or(NonZeroUsize::MIN);
-    let predicted_speedup = schedule.stats(&gas, threads_nz).map_or(1.0, |s| s.speedup);
+    let (predicted_speedup, makespan) = schedule
+        .stats(&gas, threads_nz)
+        .map_or((1.0, gas.iter().sum()), |s| (s.speedup, s.makespan));
+    let estimated_speedup = config.estimated_speedup(&gas, schedule.layers().as_slice(), makespan);
     let schedule_ms = started.elapsed().as_secs_f64() * 1e3;
 
     let mut metrics = ExecutionMetrics {
@@ -161,6 +197,7 @@ pub fn execute_parallel(
         threads,
         layers: schedule.layers().len(),
         predicted_speedup,
+        estimated_speedup,
         reexecutions: Vec::new(),
         schedule_ms,
         execute_ms: 0.0,
@@ -178,9 +215,10 @@ pub fn execute_parallel(
         ))
     } else if threads < 2 && config.min_speedup > 0.0 {
         Some("one thread".to_owned())
-    } else if predicted_speedup < config.min_speedup {
+    } else if estimated_speedup < config.min_speedup {
         Some(format!(
-            "schedule allows {predicted_speedup:.2}x on {threads} threads, below {:.2}x",
+            "expected {estimated_speedup:.2}x on {threads} threads (schedule allows \
+             {predicted_speedup:.2}x), below {:.2}x",
             config.min_speedup
         ))
     } else {

@@ -59,6 +59,9 @@ pub struct Args {
     /// Timed runs per side in compare mode (medians are reported).
     #[arg(long, default_value_t = 5)]
     pub runs: usize,
+    /// Always take the parallel path, even where the adaptive rule would run sequentially.
+    #[arg(long)]
+    pub force_parallel: bool,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -84,6 +87,11 @@ fn input(args: &Args) -> anyhow::Result<Block> {
 pub fn run(args: Args, output: Output, pool: &rayon::ThreadPool) -> anyhow::Result<ExitCode> {
     let block = input(&args)?;
     let analyzer = Analyzer::new();
+    let config = if args.force_parallel {
+        ParallelConfig::always()
+    } else {
+        ParallelConfig::default()
+    };
     let name = block.source.clone();
     let txs = block.transactions.len();
     let summary = match args.mode {
@@ -95,13 +103,7 @@ pub fn run(args: Args, output: Output, pool: &rayon::ThreadPool) -> anyhow::Resu
                     "seq_ms": ms, "failed_txs": outcome.transactions.iter().filter(|t| !t.is_success()).count() })
         }
         Mode::Parallel => {
-            let out = run_pipeline(
-                &block,
-                args.predictions,
-                &analyzer,
-                pool,
-                &ParallelConfig::default(),
-            )?;
+            let out = run_pipeline(&block, args.predictions, &analyzer, pool, &config)?;
             json!({ "name": name, "txs": txs, "gas": out.parallel.outcome.gas_used(),
                     "predictions": args.predictions.to_string(), "predict_ms": out.predict_ms,
                     "metrics": out.parallel.metrics })
@@ -112,7 +114,7 @@ pub fn run(args: Args, output: Output, pool: &rayon::ThreadPool) -> anyhow::Resu
                 args.predictions,
                 &analyzer,
                 pool,
-                &ParallelConfig::default(),
+                &config,
                 args.runs,
             )?;
             json!({ "name": name, "txs": txs, "gas": reference.gas_used(),
