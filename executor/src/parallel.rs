@@ -1,37 +1,42 @@
-//! The parallel executor: runs the scheduler's layers on a rayon pool, then accepts results in
-//! block order only where every value read equals what sequential execution reads at that
-//! position, re-executing the rest on the spot. Its outcome equals the sequential one for any
-//! prediction; predictions only change speed.
+//! The parallel executor: runs a block's transactions on a rayon pool as soon as their
+//! predicted predecessors are committed, and accepts results in block order only where every
+//! value read equals what sequential execution reads at that position, re-executing the rest on
+//! the spot. Its outcome equals the sequential one for any prediction; predictions only change
+//! speed.
 //!
 //! Input: a [`Block`], one predicted [`AccessSet`] per transaction, a thread pool and a
 //! [`ParallelConfig`]. Output: [`ParallelOutcome`]: the [`BlockOutcome`] plus
 //! [`ExecutionMetrics`] (mode, layers, re-executions and the location that broke each, time per
 //! phase).
 //!
-//! Two states are kept. The *layer state* holds the writes of every layer run so far; layer k
-//! runs against it, which for exact predictions is exactly what sequential execution shows each
-//! of its transactions (a conflicting earlier transaction sits in an earlier layer, a
-//! conflicting later one in a later layer). The *committed state* advances strictly in block
-//! order and is the one every read is validated against, so a wrong prediction can never leak
-//! into the result.
+//! One state is kept: the *committed state*, pre-state plus the writes of the transactions
+//! committed so far, in block order. A transaction with no predicted predecessor runs against
+//! the pre-state (lock-free); any other waits until its latest predecessor is committed and runs
+//! against the committed state, read under a lock while the committer keeps applying. Either
+//! way the committer validates every value it read against the committed state at its
+//! position, so neither a wrong prediction nor a read that raced with a commit can reach the
+//! result.
 
 use std::{
+    convert::Infallible,
     num::NonZeroUsize,
     sync::{
+        PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
         atomic::{AtomicBool, AtomicUsize, Ordering},
         mpsc,
     },
     time::Instant,
 };
 
-use alloy_primitives::U256;
+use alloy_primitives::{Address, B256, U256};
 use foresight_analyzer::{AccessSet, Location};
-use foresight_corpus::Block;
+use foresight_corpus::{Block, PreState};
 use foresight_scheduler::Schedule;
+use revm::{DatabaseRef, bytecode::Bytecode, state::AccountInfo};
 use serde::Serialize;
 
 use crate::{
-    BlockOutcome, BlockState, ExecutionError, TxOutcome,
+    BlockOutcome, BlockState, ExecutionError,
     sequential::{apply_withdrawals, execute_sequential},
     transact::{TxRun, TxRunner},
 };
@@ -41,9 +46,9 @@ use crate::{
 /// The decision uses an estimate in gas units: sequentially a block costs its gas plus a fixed
 /// `commit_gas` per transaction (applying its writes); in parallel it costs the schedule's
 /// makespan on the pool plus the in-order work that does not parallelize — validating and
-/// applying every transaction (1.5 × `commit_gas`), applying the transactions of every layer
-/// but the last once more to the layer state (`commit_gas`), and starting each layer
-/// (`layer_gas`: waking the workers, building their EVMs).
+/// applying every transaction (1.5 × `commit_gas`) — plus, for every transaction that has to
+/// wait for a predecessor, reads under the commit lock (`commit_gas`), and for every layer of
+/// the schedule a hand-off between threads (`layer_gas`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ParallelConfig {
     /// Blocks with fewer transactions run sequentially.
@@ -52,7 +57,7 @@ pub struct ParallelConfig {
     pub min_speedup: f64,
     /// The cost of committing one transaction, in gas-equivalent units.
     pub commit_gas: u64,
-    /// The cost of starting one layer, in gas-equivalent units.
+    /// The cost of one hand-off between dependent transactions (a layer), in gas units.
     pub layer_gas: u64,
 }
 
@@ -83,13 +88,14 @@ impl ParallelConfig {
     pub fn estimated_speedup(&self, gas: &[u64], layers: &[Vec<usize>], makespan: u64) -> f64 {
         let n = gas.len() as f64;
         let commit = self.commit_gas as f64;
-        let in_earlier_layers = layers.split_last().map_or(0, |(_, earlier)| {
-            earlier.iter().map(Vec::len).sum::<usize>()
-        }) as f64;
+        let with_predecessors = layers
+            .split_first()
+            .map_or(0, |(_, later)| later.iter().map(Vec::len).sum::<usize>())
+            as f64;
         let sequential = gas.iter().sum::<u64>() as f64 + n * commit;
         let parallel = makespan as f64
             + 1.5 * n * commit
-            + in_earlier_layers * commit
+            + with_predecessors * commit
             + layers.len() as f64 * self.layer_gas as f64;
         sequential / parallel.max(1.0)
     }
@@ -233,220 +239,241 @@ pub fn execute_parallel(
     }
 
     let started = Instant::now();
-    let mut committer = Committer::new(block);
-    let mut layer_state = BlockState::new(&block.prestate, block.spec);
-    let layers = schedule.layers().as_slice();
-    for (depth, layer) in layers.iter().enumerate() {
-        let feeds_a_later_layer = depth + 1 < layers.len();
-        let held = run_layer(
-            block,
-            layer,
-            &layer_state,
-            pool,
-            &mut committer,
-            feeds_a_later_layer,
-        )?;
-        for (i, run) in held {
-            if let Some(run) = &run {
-                layer_state.apply(run, block.coinbase());
-            }
-            committer.ready(i, run);
-        }
-    }
-    drop(layer_state);
-    metrics.execute_ms = started.elapsed().as_secs_f64() * 1e3;
-
-    let started = Instant::now();
-    pool.install(|| committer.advance())?;
-    let (outcome, reexecutions) = pool.install(|| committer.finish());
+    let start_after = start_points(&schedule, n);
+    let (outcome, reexecutions) = run_dependency_driven(block, &start_after, pool)?;
     metrics.reexecutions = reexecutions;
-    metrics.commit_ms = started.elapsed().as_secs_f64() * 1e3;
+    metrics.execute_ms = started.elapsed().as_secs_f64() * 1e3;
     Ok(ParallelOutcome { outcome, metrics })
 }
 
-/// Fewest transactions a worker claims at a time: results reach the committer in nearly block
-/// order while claiming and sending a batch costs little against running it.
-const MIN_CLAIM: usize = 4;
-/// Most transactions a worker claims at a time (about 32 claims per worker and layer).
-const MAX_CLAIM: usize = 32;
+/// For each transaction, how many transactions must be committed before it may start: one more
+/// than its latest predecessor in the conflict graph (0 when it has none).
+fn start_points(schedule: &Schedule, n: usize) -> Vec<usize> {
+    (0..n)
+        .map(|j| {
+            schedule
+                .graph()
+                .predecessors(j)
+                .map(|(i, _)| i + 1)
+                .max()
+                .unwrap_or(0)
+        })
+        .collect()
+}
 
-/// Runs one layer: `threads - 1` pool workers and the calling thread claim transactions in
-/// block order; the calling thread also commits, in block order, whatever is ready, and runs
-/// transactions itself whenever nothing is ready to commit — so exactly `threads` threads are
-/// busy. Each thread reuses one EVM for the whole layer. Returns the runs that a later layer
-/// needs in the layer state first (`feeds_a_later_layer`); the others go to the committer.
-fn run_layer<'a>(
-    block: &'a Block,
-    layer: &[usize],
-    view: &BlockState<'_>,
+/// The committed state, shared: workers read it while the committer applies transactions.
+struct SharedState<'a>(RwLock<BlockState<'a>>);
+
+impl<'a> SharedState<'a> {
+    fn read(&self) -> RwLockReadGuard<'_, BlockState<'a>> {
+        self.0.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, BlockState<'a>> {
+        self.0.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl DatabaseRef for SharedState<'_> {
+    type Error = Infallible;
+
+    fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {
+        self.read().basic_ref(address)
+    }
+
+    fn code_by_hash_ref(&self, code_hash: B256) -> Result<Bytecode, Self::Error> {
+        self.read().code_by_hash_ref(code_hash)
+    }
+
+    fn storage_ref(&self, address: Address, index: U256) -> Result<U256, Self::Error> {
+        self.read().storage_ref(address, index)
+    }
+
+    fn block_hash_ref(&self, number: u64) -> Result<B256, Self::Error> {
+        self.read().block_hash_ref(number)
+    }
+}
+
+/// Runs the block on `threads - 1` pool workers plus the calling thread. Transactions are
+/// claimed in block order; one starts once every predicted predecessor is committed, against
+/// the committed state as it stands (pre-state plus the writes committed so far). The calling
+/// thread commits in block order — validating every read against the committed state and
+/// re-executing on a mismatch — and runs transactions itself whenever it has nothing to commit.
+fn run_dependency_driven(
+    block: &Block,
+    start_after: &[usize],
     pool: &rayon::ThreadPool,
-    committer: &mut Committer<'a>,
-    feeds_a_later_layer: bool,
-) -> Result<Vec<(usize, SpeculativeRun)>, ExecutionError> {
-    let threads = pool.current_num_threads().max(1);
-    let claim = (layer.len() / (threads * 32)).clamp(MIN_CLAIM, MAX_CLAIM);
-    let workers = (threads - 1).min(layer.len().div_ceil(claim).saturating_sub(1));
-    let next = AtomicUsize::new(0);
+) -> Result<(BlockOutcome, Vec<Reexecution>), ExecutionError> {
+    let n = block.transactions.len();
+    let coinbase = block.coinbase();
+    let state = SharedState(RwLock::new(BlockState::with_capacity(
+        &block.prestate,
+        block.spec,
+        2 * n + 16,
+    )));
+    let committed = AtomicUsize::new(0);
+    let cursor = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let (sender, receiver) = mpsc::channel::<Vec<(usize, SpeculativeRun)>>();
-    let mut held = Vec::new();
-    let mut placed = 0usize;
-    let mut place = |committer: &mut Committer<'a>, batch: Vec<(usize, SpeculativeRun)>| {
-        let count = batch.len();
-        for (i, run) in batch {
-            if feeds_a_later_layer {
-                held.push((i, run));
-            } else {
-                committer.ready(i, run);
-            }
-        }
-        count
-    };
-    let claim_and_run = |runner: &mut TxRunner<'a, &BlockState<'_>>| {
-        let start = next.fetch_add(claim, Ordering::Relaxed);
-        let claimed = layer.get(start..(start + claim).min(layer.len()))?;
-        Some(
-            claimed
-                .iter()
-                .map(|&i| (i, runner.run(&block.transactions[i]).ok()))
-                .collect::<Vec<_>>(),
-        )
-    };
-    let mut outcome = Ok(());
+    let workers = pool.current_num_threads().max(1) - 1;
+    let (sender, receiver) = mpsc::channel::<(usize, SpeculativeRun)>();
+    let mut slots: Vec<Option<SpeculativeRun>> = Vec::with_capacity(n);
+    slots.resize_with(n, || None);
+    let mut transactions = Vec::with_capacity(n);
+    let mut reexecutions = Vec::new();
+    let mut failure = None;
+
     pool.in_place_scope(|scope| {
         for _ in 0..workers {
             let sender = sender.clone();
-            let (stop, claim_and_run) = (&stop, &claim_and_run);
+            let (state, committed, cursor, stop) = (&state, &committed, &cursor, &stop);
             scope.spawn(move |_| {
-                let mut runner = TxRunner::new(block, view);
-                while !stop.load(Ordering::Relaxed) {
-                    let Some(batch) = claim_and_run(&mut runner) else {
+                let mut runners = Runners::new(block, state);
+                loop {
+                    let i = cursor.fetch_add(1, Ordering::Relaxed);
+                    if i >= n {
                         break;
-                    };
-                    if sender.send(batch).is_err() {
+                    }
+                    if !wait_until(committed, start_after[i], stop) {
+                        break;
+                    }
+                    let run = runners.run(i, start_after[i]);
+                    if sender.send((i, run)).is_err() {
                         break;
                     }
                 }
             });
         }
         drop(sender);
-        let mut runner = TxRunner::new(block, view);
-        while placed < layer.len() {
-            while let Ok(batch) = receiver.try_recv() {
-                placed += place(committer, batch);
+
+        let mut runners = Runners::new(block, &state);
+        let mut cumulative = 0u64;
+        let mut next = 0usize;
+        while next < n {
+            while let Ok((i, run)) = receiver.try_recv() {
+                slots[i] = Some(run);
             }
-            if let Err(error) = committer.advance() {
-                outcome = Err(error);
-                stop.store(true, Ordering::Relaxed);
-                break;
+            let before = next;
+            while let Some(speculative) = slots.get_mut(next).and_then(Option::take) {
+                let tx = &block.transactions[next];
+                let mut guard = state.write();
+                let mismatch = match &speculative {
+                    Some(run) => guard.first_mismatch(&run.outcome.access.reads),
+                    None => None,
+                };
+                let run = match (speculative, mismatch) {
+                    (Some(run), None) => run,
+                    (speculative, mismatch) => {
+                        drop(guard);
+                        reexecutions.push(match (speculative.is_some(), mismatch) {
+                            (true, Some((location, seen, expected))) => Reexecution {
+                                index: next,
+                                location: Some(location),
+                                seen,
+                                expected,
+                            },
+                            _ => Reexecution {
+                                index: next,
+                                location: None,
+                                seen: U256::ZERO,
+                                expected: U256::ZERO,
+                            },
+                        });
+                        match runners.committed.run(tx) {
+                            Ok(run) => {
+                                guard = state.write();
+                                run
+                            }
+                            Err(error) => {
+                                failure = Some(ExecutionError::from_evm(next, tx.hash, error));
+                                stop.store(true, Ordering::Relaxed);
+                                return;
+                            }
+                        }
+                    }
+                };
+                guard.apply(&run, coinbase);
+                drop(guard);
+                cumulative += run.outcome.gas_used;
+                let mut outcome = run.outcome;
+                outcome.cumulative_gas_used = cumulative;
+                transactions.push(outcome);
+                next += 1;
+                committed.store(next, Ordering::Release);
             }
-            if placed == layer.len() {
-                break;
+            if next == n || next > before {
+                continue;
             }
-            let batch = match claim_and_run(&mut runner) {
-                Some(batch) => batch,
-                None => match receiver.recv() {
-                    Ok(batch) => batch,
-                    Err(_) => break,
-                },
-            };
-            placed += place(committer, batch);
+            let i = cursor.load(Ordering::Relaxed);
+            if i < n
+                && committed.load(Ordering::Acquire) >= start_after[i]
+                && cursor
+                    .compare_exchange(i, i + 1, Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok()
+            {
+                slots[i] = Some(runners.run(i, start_after[i]));
+                continue;
+            }
+            match receiver.recv() {
+                Ok((i, run)) => slots[i] = Some(run),
+                // Every worker is gone with `next` unfinished: run it here (as a re-execution).
+                Err(_) => slots[next] = Some(None),
+            }
         }
     });
-    outcome?;
-    committer.advance()?;
-    Ok(held)
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    let mut state = state.0.into_inner().unwrap_or_else(PoisonError::into_inner);
+    apply_withdrawals(block, &mut state);
+    let outcome = pool.install(|| BlockOutcome {
+        transactions,
+        state: state.changes_parallel(),
+    });
+    Ok((outcome, reexecutions))
 }
 
-/// The in-order commit: validates each ready run against the committed state, re-executes it
-/// when a read differs, and applies it.
-struct Committer<'a> {
-    block: &'a Block,
-    state: BlockState<'a>,
-    /// Per transaction: `None` until it has run.
-    slots: Vec<Option<SpeculativeRun>>,
-    next: usize,
-    cumulative: u64,
-    transactions: Vec<TxOutcome>,
-    reexecutions: Vec<Reexecution>,
+/// One thread's EVMs: one over the pre-state, for transactions with no predicted predecessor
+/// (lock-free: under exact predictions the pre-state is what they see sequentially), and one
+/// over the committed state, for the others.
+struct Runners<'b, 's> {
+    prestate: TxRunner<'b, &'b PreState>,
+    committed: TxRunner<'b, &'s SharedState<'b>>,
+    block: &'b Block,
 }
 
-impl<'a> Committer<'a> {
-    fn new(block: &'a Block) -> Self {
-        let n = block.transactions.len();
-        let mut slots = Vec::with_capacity(n);
-        slots.resize_with(n, || None);
+impl<'b, 's> Runners<'b, 's> {
+    fn new(block: &'b Block, state: &'s SharedState<'b>) -> Self {
         Self {
+            prestate: TxRunner::new(block, &block.prestate),
+            committed: TxRunner::new(block, state),
             block,
-            state: BlockState::with_capacity(&block.prestate, block.spec, 2 * n + 16),
-            slots,
-            next: 0,
-            cumulative: 0,
-            transactions: Vec::with_capacity(n),
-            reexecutions: Vec::new(),
         }
     }
 
-    /// Marks transaction `index` as run.
-    fn ready(&mut self, index: usize, run: SpeculativeRun) {
-        self.slots[index] = Some(run);
-    }
-
-    /// Commits every ready transaction from the next one in block order on.
-    fn advance(&mut self) -> Result<(), ExecutionError> {
-        while let Some(slot) = self.slots.get_mut(self.next) {
-            let Some(speculative) = slot.take() else {
-                break;
-            };
-            let index = self.next;
-            let tx = &self.block.transactions[index];
-            let run = match speculative.map(|run| validate(run, &self.state)) {
-                Some(Ok(run)) => run,
-                rejected => {
-                    let (location, seen, expected) = match rejected {
-                        Some(Err(mismatch)) => mismatch,
-                        _ => (None, U256::ZERO, U256::ZERO),
-                    };
-                    self.reexecutions.push(Reexecution {
-                        index,
-                        location,
-                        seen,
-                        expected,
-                    });
-                    TxRunner::new(self.block, &self.state)
-                        .run(tx)
-                        .map_err(|e| ExecutionError::from_evm(index, tx.hash, e))?
-                }
-            };
-            self.state.apply(&run, self.block.coinbase());
-            self.cumulative += run.outcome.gas_used;
-            let mut outcome = run.outcome;
-            outcome.cumulative_gas_used = self.cumulative;
-            self.transactions.push(outcome);
-            self.next += 1;
+    /// Runs transaction `i`, which may start after `start_after` commits.
+    fn run(&mut self, i: usize, start_after: usize) -> SpeculativeRun {
+        let tx = &self.block.transactions[i];
+        if start_after == 0 {
+            self.prestate.run(tx).ok()
+        } else {
+            self.committed.run(tx).ok()
         }
-        Ok(())
-    }
-
-    /// Applies withdrawals and returns the outcome (call after every transaction committed).
-    fn finish(mut self) -> (BlockOutcome, Vec<Reexecution>) {
-        apply_withdrawals(self.block, &mut self.state);
-        let outcome = BlockOutcome {
-            transactions: self.transactions,
-            state: self.state.changes_parallel(),
-        };
-        (outcome, self.reexecutions)
     }
 }
 
-/// Accepts `run` if every value it read is the committed value; otherwise returns the first
-/// mismatch (location, value seen, value expected).
-fn validate(
-    run: TxRun,
-    committed: &BlockState<'_>,
-) -> Result<TxRun, (Option<Location>, U256, U256)> {
-    match committed.first_mismatch(&run.outcome.access.reads) {
-        Some((location, seen, expected)) => Err((Some(location), seen, expected)),
-        None => Ok(run),
+/// Waits until at least `count` transactions are committed; false if told to stop.
+fn wait_until(committed: &AtomicUsize, count: usize, stop: &AtomicBool) -> bool {
+    let mut spins = 0u32;
+    while committed.load(Ordering::Acquire) < count {
+        if stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        if spins < 64 {
+            std::hint::spin_loop();
+            spins += 1;
+        } else {
+            std::thread::yield_now();
+        }
     }
+    true
 }
