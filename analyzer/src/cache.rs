@@ -9,54 +9,17 @@
 use std::sync::{Arc, OnceLock, RwLock};
 
 use alloy_primitives::{
-    Address, B256, Bytes, U256, keccak256,
+    Address, B256, Bytes, keccak256,
     map::{AddressHashMap, B256HashMap, HashMap},
 };
 
 use crate::{
     cfg::Code,
     dispatcher,
-    expr::{Expr, Seg},
-    interpret::{AnalysisLimits, analyze},
+    interpret::{AnalysisLimits, analyze_entry},
     proxy::{self, CodeProxy},
-    summary::{ContractSummary, Effect, EntryKey, EntrySummary},
+    summary::{ContractSummary, EntryKey, EntrySummary},
 };
-
-/// Most summaries specialised to calldata array shapes kept per code.
-const MAX_VARIANTS: usize = 64;
-
-/// A generic entry summary and the loop bounds that a specialisation could fix.
-#[derive(Debug, Clone)]
-struct Generic {
-    summary: Arc<EntrySummary>,
-    /// Calldata array lengths the entry's branches depend on; empty when the summary is
-    /// precise already (nothing a specialisation could improve).
-    bounds: Arc<[Expr]>,
-}
-
-/// The calldata words a specialised summary assumes: `(offset, value)`, sorted.
-pub(crate) type Shape = Box<[(U256, U256)]>;
-
-/// Whether a summary has something ⊤ that a specialisation could make precise: a widening,
-/// a slot or target depending on ⊤, or a call input with a partly known word.
-fn imprecise(s: &EntrySummary) -> bool {
-    let t = &s.exprs;
-    let seg_top = |g: &Seg| match *g {
-        Seg::Word { e, .. } => e != crate::expr::TOP && t.has_top(e),
-        Seg::CallData { start, .. } => t.has_top(start),
-        _ => false,
-    };
-    s.effects.iter().any(|e| match e {
-        Effect::Widen(_) => true,
-        Effect::Read(x) | Effect::Write(x) | Effect::Account(x) | Effect::SelfDestruct(x) => {
-            t.has_top(*x)
-        }
-        Effect::Call { target, input, .. } => t.has_top(*target) || input.segs.iter().any(seg_top),
-        Effect::Create { salt, init, .. } => {
-            salt.is_some_and(|x| t.has_top(x)) || init.iter().any(seg_top)
-        }
-    })
-}
 
 /// Everything cached about one code.
 #[derive(Debug)]
@@ -69,9 +32,7 @@ pub struct CodeEntry {
     pub proxy: Option<CodeProxy>,
     /// Whether the code contains CALL-family, CREATE or SELFDESTRUCT opcodes.
     pub external: bool,
-    entries: RwLock<HashMap<EntryKey, Generic>>,
-    /// Summaries specialised to one calldata array shape (see [`Self::variant`]).
-    variants: RwLock<HashMap<(EntryKey, Shape), Arc<EntrySummary>>>,
+    entries: RwLock<HashMap<EntryKey, Arc<EntrySummary>>>,
     contract: OnceLock<Arc<ContractSummary>>,
 }
 
@@ -85,74 +46,22 @@ impl CodeEntry {
             code,
             proxy,
             entries: RwLock::new(HashMap::default()),
-            variants: RwLock::new(HashMap::default()),
             contract: OnceLock::new(),
         }
     }
 
     /// The summary of one entry, analysed on first use.
     pub fn entry(&self, key: EntryKey, limits: &AnalysisLimits) -> Arc<EntrySummary> {
-        self.generic(key, limits).summary
-    }
-
-    /// The summary of one entry and the calldata array lengths (expressions of its table) that
-    /// a specialisation could fix; none when the summary is precise.
-    pub fn entry_with_bounds(
-        &self,
-        key: EntryKey,
-        limits: &AnalysisLimits,
-    ) -> (Arc<EntrySummary>, Arc<[Expr]>) {
-        let g = self.generic(key, limits);
-        (g.summary, g.bounds)
-    }
-
-    fn generic(&self, key: EntryKey, limits: &AnalysisLimits) -> Generic {
         if let Ok(map) = self.entries.read()
             && let Some(s) = map.get(&key)
         {
             return s.clone();
         }
-        let (summary, bounds) = analyze(&self.code, key, limits, &[]);
-        let bounds: Arc<[Expr]> = if imprecise(&summary) {
-            bounds.into()
-        } else {
-            Arc::new([])
-        };
-        let g = Generic {
-            summary: Arc::new(summary),
-            bounds,
-        };
+        let s = Arc::new(analyze_entry(&self.code, key, limits));
         match self.entries.write() {
-            Ok(mut map) => map.entry(key).or_insert(g).clone(),
-            Err(_) => g,
-        }
-    }
-
-    /// The summary of one entry specialised to calldata whose words at the offsets of `shape`
-    /// hold its values (analysed on first use). `None` when the specialised analysis did not
-    /// complete within its bounds, or too many shapes were seen already: use the generic one.
-    pub(crate) fn variant(
-        &self,
-        key: EntryKey,
-        shape: Shape,
-        limits: &AnalysisLimits,
-    ) -> Option<Arc<EntrySummary>> {
-        let k = (key, shape);
-        if let Ok(map) = self.variants.read() {
-            if let Some(s) = map.get(&k) {
-                return s.complete.then(|| s.clone());
-            }
-            if map.len() >= MAX_VARIANTS {
-                return None;
-            }
-        }
-        let (summary, _) = analyze(&self.code, key, limits, &k.1);
-        let s = Arc::new(summary);
-        let s = match self.variants.write() {
-            Ok(mut map) => map.entry(k).or_insert(s).clone(),
+            Ok(mut map) => map.entry(key).or_insert(s).clone(),
             Err(_) => s,
-        };
-        s.complete.then_some(s)
+        }
     }
 
     /// The summary of every dispatched entry.
@@ -237,18 +146,10 @@ impl Cache {
             st.codes = m.len();
             for e in m.values() {
                 if let Ok(entries) = e.entries.read() {
-                    for g in entries.values() {
-                        let s = &g.summary;
+                    for s in entries.values() {
                         st.entries += 1;
                         st.steps += s.steps as u64;
                         st.incomplete += usize::from(!s.complete);
-                    }
-                }
-                if let Ok(variants) = e.variants.read() {
-                    // An incomplete specialisation is not used (the generic summary is).
-                    for s in variants.values() {
-                        st.entries += 1;
-                        st.steps += s.steps as u64;
                     }
                 }
             }

@@ -278,10 +278,6 @@ pub struct Pool {
     known: Known,
     code: alloy_primitives::Bytes,
     max_nodes: usize,
-    /// Calldata words whose values are fixed for this analysis (`(offset, value)`, sorted by
-    /// offset): the offsets and lengths of calldata arrays, when a summary is specialised to
-    /// one transaction's array shape.
-    fixed: Vec<(U256, U256)>,
 }
 
 impl Pool {
@@ -296,7 +292,6 @@ impl Pool {
             known,
             code,
             max_nodes,
-            fixed: Vec::new(),
         };
         p.intern(Node::Top, 0, 256);
         p
@@ -376,20 +371,6 @@ impl Pool {
         self.intern(Node::Env(v), 0, width)
     }
 
-    /// Fixes the values of calldata words (`(offset, value)` pairs): CALLDATALOAD at one of
-    /// these constant offsets folds to the value. The resulting summary holds only for calldata
-    /// with exactly these words.
-    pub fn fix_calldata(&mut self, words: &[(U256, U256)]) {
-        self.fixed = words.to_vec();
-        self.fixed.sort_unstable();
-        self.fixed.dedup();
-    }
-
-    /// The calldata words [`Self::fix_calldata`] fixed.
-    pub fn fixed_calldata(&self) -> &[(U256, U256)] {
-        &self.fixed
-    }
-
     /// CALLDATALOAD(off).
     pub fn calldata(&mut self, off: Expr) -> Expr {
         if self.known.empty {
@@ -397,13 +378,6 @@ impl Pool {
         }
         if off == TOP {
             return TOP;
-        }
-        if !self.fixed.is_empty()
-            && let Some(o) = self.as_const(off)
-            && let Ok(i) = self.fixed.binary_search_by(|(k, _)| k.cmp(&o))
-        {
-            let v = self.fixed[i].1;
-            return self.constant(v);
         }
         let d = self.d(off) + 1;
         self.intern(Node::CallData(off), d, 256)
@@ -536,16 +510,6 @@ impl Pool {
         self.intern(Node::Un(op, a), d, width)
     }
 
-    /// `x + c` as `(x, Some(c))`, anything else as `(e, None)`.
-    fn base_offset(&self, e: Expr) -> (Expr, Option<U256>) {
-        if let Node::Bin(BinOp::Add, x, y) = *self.node(e)
-            && let Some(c) = self.as_const(y)
-        {
-            return (x, Some(c));
-        }
-        (e, None)
-    }
-
     fn is_cds(&self, e: Expr) -> bool {
         *self.node(e) == Node::Env(Env::CallDataSize)
     }
@@ -636,14 +600,6 @@ impl Pool {
                 if a == b {
                     return self.small(0);
                 }
-                // (x + c1) - (x + c2) == c1 - c2, (x + c) - x == c: lengths of memory ranges
-                // at a symbolic free-memory pointer.
-                let (xa, ka) = self.base_offset(a);
-                let (xb, kb) = self.base_offset(b);
-                if xa == xb && (ka.is_some() || kb.is_some()) {
-                    let d = ka.unwrap_or_default().wrapping_sub(kb.unwrap_or_default());
-                    return self.constant(d);
-                }
                 if let Some(c) = cb {
                     let neg = self.constant(U256::ZERO.wrapping_sub(c));
                     return self.bin(BinOp::Add, a, neg);
@@ -697,54 +653,6 @@ impl Pool {
         };
         let d = self.d(a).max(self.d(b)) + 1;
         self.intern(Node::Bin(op, a, b), d, width)
-    }
-
-    /// Collects into `out` (at most `cap` entries, no repeats) the lengths of calldata arrays
-    /// that `cond` depends on: calldata words read at an offset that is itself computed from
-    /// calldata words and constants only (`cd[cd[0x44] + 0x4]`, the length of the array whose
-    /// ABI offset is at 0x44). A loop whose exit condition mentions such a word has a bound
-    /// that each transaction's calldata fixes.
-    pub fn array_lengths(&self, cond: Expr, out: &mut Vec<Expr>, cap: usize) {
-        let mut stack = vec![cond];
-        let mut budget = 64u32;
-        while let Some(e) = stack.pop() {
-            if budget == 0 || out.len() >= cap {
-                return;
-            }
-            budget -= 1;
-            match self.node(e) {
-                Node::CallData(o) => {
-                    if self.as_const(*o).is_none() && self.calldata_offset(*o, 0) {
-                        if !out.contains(&e) {
-                            out.push(e);
-                        }
-                    } else {
-                        stack.push(*o);
-                    }
-                }
-                Node::Bin(_, x, y) => {
-                    stack.push(*x);
-                    stack.push(*y);
-                }
-                Node::Un(_, x) => stack.push(*x),
-                _ => {}
-            }
-        }
-    }
-
-    /// Whether `e` is built from constants and calldata words at such offsets only.
-    fn calldata_offset(&self, e: Expr, depth: u32) -> bool {
-        if depth > 8 {
-            return false;
-        }
-        match self.node(e) {
-            Node::Const(_) => true,
-            Node::CallData(o) => self.calldata_offset(*o, depth + 1),
-            Node::Bin(BinOp::Add | BinOp::Mul | BinOp::Shl | BinOp::Sub, x, y) => {
-                self.calldata_offset(*x, depth + 1) && self.calldata_offset(*y, depth + 1)
-            }
-            _ => false,
-        }
     }
 
     /// Splits `e` into a base and a small constant offset (`x + 0x20` → `(x, 0x20)`; a small
@@ -1410,42 +1318,6 @@ mod tests {
             "(0x405787fa12a823e0f2b7631cc41b3ba8828b3321ca811111fa75cd3aa3bb5ace + ⊤)"
         );
         assert_eq!(t.render(outer), "keccak(cd[0x4] . keccak(caller . 0x4))");
-    }
-
-    #[test]
-    fn range_lengths_fold_and_array_lengths_are_found() {
-        let mut p = pool();
-        // (x + 0x48) - (x + 0x20) == 0x28 for a symbolic free-memory pointer x
-        let x = p.env(Env::CallValue);
-        let (k48, k20) = (p.small(0x48), p.small(0x20));
-        let end = p.bin(BinOp::Add, x, k48);
-        let start = p.bin(BinOp::Add, x, k20);
-        assert_eq!(fold(&mut p, BinOp::Sub, end, start), Some(U256::from(0x28)));
-        assert_eq!(fold(&mut p, BinOp::Sub, end, x), Some(U256::from(0x48)));
-        // i < cd[cd[0x44] + 4] - 1: the array length at the ABI offset in word 0x44
-        let o44 = p.small(0x44);
-        let off = p.calldata(o44);
-        let four = p.small(4);
-        let at = p.bin(BinOp::Add, off, four);
-        let len = p.calldata(at);
-        let m1 = p.constant(U256::MAX);
-        let bound = p.bin(BinOp::Add, len, m1);
-        let cond = p.bin(BinOp::Lt, bound, four);
-        let mut out = Vec::new();
-        p.array_lengths(cond, &mut out, 4);
-        assert_eq!(out, vec![len]);
-        // a specialised pool folds the fixed words
-        let mut q = pool();
-        q.fix_calldata(&[
-            (U256::from(0x44), U256::from(0xa0)),
-            (U256::from(0xa4), U256::from(2)),
-        ]);
-        let o44 = q.small(0x44);
-        let off = q.calldata(o44);
-        let four = q.small(4);
-        let at = q.bin(BinOp::Add, off, four);
-        let len = q.calldata(at);
-        assert_eq!(q.as_const(len), Some(U256::from(2)));
     }
 
     #[test]

@@ -14,8 +14,8 @@ use serde::Serialize;
 
 use crate::{
     AccessSet, Location, Widening, WideningReason,
-    cache::{Cache, CodeEntry, Shape},
-    expr::{Env, EvalEnv, Expr, ExprTable, Memo, Node, Seg},
+    cache::{Cache, CodeEntry},
+    expr::{Env, EvalEnv, Expr, ExprTable, Memo, Seg},
     interpret::AnalysisLimits,
     proxy::{self, BEACON_IMPLEMENTATION_SLOTS, BEACON_SLOT, CodeProxy, IMPLEMENTATION_SLOTS},
     summary::{CallInput, CallKind, Effect, EntryKey},
@@ -27,9 +27,6 @@ pub const MAX_CALL_DEPTH: u32 = 8;
 pub const MAX_FRAMES: u32 = 64;
 /// Most pre-state reads (storage, nonce, code) per transaction.
 pub const MAX_STATE_READS: u32 = 512;
-/// Longest calldata array whose loops a summary is specialised (unrolled) for; longer ones
-/// keep the generic summary.
-const MAX_UNROLL: u64 = 8;
 /// Longest calldata built for a nested call.
 const MAX_CALLDATA: usize = 1 << 17;
 /// Cancun's activation timestamp on mainnet (EIP-6780 changes SELFDESTRUCT).
@@ -608,16 +605,7 @@ impl<'a> Inst<'a> {
             self.run_frame(inner);
             return;
         }
-        let (mut summary, bounds) = f.entry.entry_with_bounds(f.key, self.limits);
-        if !bounds.is_empty() {
-            // Loops over calldata arrays: specialise the summary to this frame's array shape.
-            self.memo(f.depth).begin(summary.exprs.len());
-            if let Some(shape) = self.array_shape(&summary.exprs, &bounds, &f)
-                && let Some(s) = f.entry.variant(f.key, shape, self.limits)
-            {
-                summary = s;
-            }
-        }
+        let summary = f.entry.entry(f.key, self.limits);
         let t = &summary.exprs;
         // Reads and writes of one slot share its expression (and mapping slots share their
         // inner hashes): the memo evaluates each once.
@@ -685,47 +673,6 @@ impl<'a> Inst<'a> {
                 }
             }
         }
-    }
-
-    /// The calldata words that fix the shape of `f`'s arrays: for each array length in
-    /// `bounds` of at most [`MAX_UNROLL`] elements, its offset and value, and the offset
-    /// words it is read through. `None` when no array is short enough or a word is unknown.
-    fn array_shape(&mut self, t: &ExprTable, bounds: &[Expr], f: &Frame<'_>) -> Option<Shape> {
-        let mut words: Vec<(U256, U256)> = Vec::with_capacity(4);
-        for &b in bounds {
-            let Node::CallData(o) = *t.node(b) else {
-                continue;
-            };
-            let Some(len) = self.eval(t, b, f) else {
-                continue;
-            };
-            if len > U256::from(MAX_UNROLL) {
-                continue;
-            }
-            words.push((self.eval(t, o, f)?, len));
-            let mut stack = vec![o];
-            let mut budget = 32u32;
-            while let Some(e) = stack.pop() {
-                budget = budget.checked_sub(1)?;
-                match *t.node(e) {
-                    Node::CallData(x) => {
-                        words.push((self.eval(t, x, f)?, self.eval(t, e, f)?));
-                        stack.push(x);
-                    }
-                    Node::Bin(_, x, y) => {
-                        stack.push(x);
-                        stack.push(y);
-                    }
-                    _ => {}
-                }
-            }
-        }
-        if words.is_empty() {
-            return None;
-        }
-        words.sort_unstable();
-        words.dedup();
-        Some(words.into_boxed_slice())
     }
 
     /// A DELEGATECALL target the summary could not resolve: the well-known proxy slots.

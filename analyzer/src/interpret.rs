@@ -80,51 +80,10 @@ struct Interp<'a> {
     steps: u32,
     complete: bool,
     creates: u8,
-    /// Specialised to fixed calldata array shapes: small constants on the stack (loop
-    /// counters) are part of a state's context, so each iteration of a loop whose bound is
-    /// now constant is interpreted on its own instead of being joined to ⊤.
-    unroll: bool,
-    /// Calldata array lengths that branch conditions depend on (generic analysis only).
-    bounds: Vec<Expr>,
 }
-
-/// Most array lengths a summary records as loop bounds.
-const MAX_BOUNDS: usize = 4;
-/// Constants up to this value count as loop counters in an unrolling analysis' contexts.
-const MAX_COUNTER: u64 = 16;
-/// How many times the generic bounds (steps, contexts per point) an unrolling analysis gets.
-const UNROLL_FACTOR: u32 = 4;
 
 /// Analyses one entry of `code`.
 pub fn analyze_entry(code: &Code, key: EntryKey, limits: &AnalysisLimits) -> EntrySummary {
-    analyze(code, key, limits, &[]).0
-}
-
-/// The summary of one entry of `code` and the calldata array lengths its branch conditions
-/// depend on (as expressions of the summary's table, `CallData` nodes).
-///
-/// With `fixed` calldata words (`(offset, value)`: array offsets and lengths of one
-/// transaction), the analysis is specialised to them: loops over those arrays have constant
-/// bounds and are unrolled, with [`UNROLL_FACTOR`] times the step and context bounds. Such a
-/// summary holds only for calldata with exactly these words, and records no bounds.
-pub(crate) fn analyze(
-    code: &Code,
-    key: EntryKey,
-    limits: &AnalysisLimits,
-    fixed: &[(U256, U256)],
-) -> (EntrySummary, Vec<Expr>) {
-    let unroll = !fixed.is_empty();
-    let mut limits = *limits;
-    if unroll {
-        limits.max_steps = limits.max_steps.saturating_mul(UNROLL_FACTOR);
-        limits.max_contexts_per_point = limits
-            .max_contexts_per_point
-            .saturating_mul(UNROLL_FACTOR as usize);
-        limits.max_states_per_point = limits
-            .max_states_per_point
-            .saturating_mul(UNROLL_FACTOR as usize);
-    }
-    let limits = &limits;
     let known = match key {
         EntryKey::Selector(s) => Known {
             selector: Some(s),
@@ -151,10 +110,7 @@ pub(crate) fn analyze(
         steps: 0,
         complete: true,
         creates: 0,
-        unroll,
-        bounds: Vec::new(),
     };
-    it.pool.fix_calldata(fixed);
     while let Some(w) = it.work.pop() {
         let (pc, st) = match w {
             Work::Run(pc, st) => (pc, st),
@@ -175,15 +131,13 @@ pub(crate) fn analyze(
             break;
         }
     }
-    let bounds = std::mem::take(&mut it.bounds);
-    let summary = EntrySummary {
+    EntrySummary {
         key,
         exprs: it.pool.freeze(),
         effects: it.effects,
         steps: it.steps,
         complete: it.complete,
-    };
-    (summary, bounds)
+    }
 }
 
 fn bin_op(op: u8) -> Option<BinOp> {
@@ -227,9 +181,8 @@ impl Interp<'_> {
         let mut h: u64 = 0;
         for (depth, e) in st.stack.iter().rev().enumerate() {
             if let Some(c) = self.pool.as_const(*e)
-                && ((self.unroll && c <= U256::from(MAX_COUNTER))
-                    || (c < U256::from(self.code.len())
-                        && self.code.is_jumpdest(c.as_limbs()[0] as usize)))
+                && c < U256::from(self.code.len())
+                && self.code.is_jumpdest(c.as_limbs()[0] as usize)
             {
                 h = (h.rotate_left(5) ^ (depth as u64) << 32 ^ c.as_limbs()[0])
                     .wrapping_mul(0x9E37_79B9_7F4A_7C15);
@@ -636,9 +589,6 @@ impl Interp<'_> {
                             return true;
                         }
                         None => {
-                            if !self.unroll && self.bounds.len() < MAX_BOUNDS {
-                                self.pool.array_lengths(c, &mut self.bounds, MAX_BOUNDS);
-                            }
                             self.jump(t, st.clone());
                             self.arrive(insn.next, st);
                             return true;
