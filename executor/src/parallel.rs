@@ -315,7 +315,8 @@ fn run_dependency_driven(
     let cursor = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let workers = pool.current_num_threads().max(1) - 1;
-    let (sender, receiver) = mpsc::channel::<(usize, SpeculativeRun)>();
+    let (sender, receiver) = mpsc::channel::<Vec<(usize, SpeculativeRun)>>();
+    let claim = (n / (workers.max(1) * 64)).clamp(1, MAX_CLAIM);
     let mut slots: Vec<Option<SpeculativeRun>> = Vec::with_capacity(n);
     slots.resize_with(n, || None);
     let mut transactions = Vec::with_capacity(n);
@@ -328,16 +329,26 @@ fn run_dependency_driven(
             let (state, committed, cursor, stop) = (&state, &committed, &cursor, &stop);
             scope.spawn(move |_| {
                 let mut runners = Runners::new(block, state);
+                let mut batch = Vec::with_capacity(claim);
                 loop {
-                    let i = cursor.fetch_add(1, Ordering::Relaxed);
-                    if i >= n {
+                    let start = cursor.fetch_add(claim, Ordering::Relaxed);
+                    if start >= n {
                         break;
                     }
-                    if !wait_until(committed, start_after[i], stop) {
-                        break;
+                    for i in start..(start + claim).min(n) {
+                        if committed.load(Ordering::Acquire) < start_after[i] {
+                            // A predecessor may sit in this very batch: hand it over first.
+                            if !batch.is_empty() && sender.send(std::mem::take(&mut batch)).is_err()
+                            {
+                                return;
+                            }
+                            if !wait_until(committed, start_after[i], stop) {
+                                return;
+                            }
+                        }
+                        batch.push((i, runners.run(i, start_after[i])));
                     }
-                    let run = runners.run(i, start_after[i]);
-                    if sender.send((i, run)).is_err() {
+                    if sender.send(std::mem::take(&mut batch)).is_err() {
                         break;
                     }
                 }
@@ -349,13 +360,16 @@ fn run_dependency_driven(
         let mut cumulative = 0u64;
         let mut next = 0usize;
         while next < n {
-            while let Ok((i, run)) = receiver.try_recv() {
-                slots[i] = Some(run);
+            while let Ok(batch) = receiver.try_recv() {
+                for (i, run) in batch {
+                    slots[i] = Some(run);
+                }
             }
             let before = next;
+            let mut held = None;
             while let Some(speculative) = slots.get_mut(next).and_then(Option::take) {
                 let tx = &block.transactions[next];
-                let mut guard = state.write();
+                let mut guard = held.take().unwrap_or_else(|| state.write());
                 let mismatch = match &speculative {
                     Some(run) => guard.first_mismatch(&run.outcome.access.reads),
                     None => None,
@@ -392,7 +406,7 @@ fn run_dependency_driven(
                     }
                 };
                 guard.apply(&run, coinbase);
-                drop(guard);
+                held = Some(guard);
                 cumulative += run.outcome.gas_used;
                 let mut outcome = run.outcome;
                 outcome.cumulative_gas_used = cumulative;
@@ -400,6 +414,7 @@ fn run_dependency_driven(
                 next += 1;
                 committed.store(next, Ordering::Release);
             }
+            drop(held);
             if next == n || next > before {
                 continue;
             }
@@ -414,7 +429,11 @@ fn run_dependency_driven(
                 continue;
             }
             match receiver.recv() {
-                Ok((i, run)) => slots[i] = Some(run),
+                Ok(batch) => {
+                    for (i, run) in batch {
+                        slots[i] = Some(run);
+                    }
+                }
                 // Every worker is gone with `next` unfinished: run it here (as a re-execution).
                 Err(_) => slots[next] = Some(None),
             }
@@ -431,6 +450,10 @@ fn run_dependency_driven(
     });
     Ok((outcome, reexecutions))
 }
+
+/// Most transactions a worker claims at once (fewer for small blocks: about 64 claims per
+/// worker), so that claiming and handing over results costs little against running them.
+const MAX_CLAIM: usize = 16;
 
 /// One thread's EVMs: one over the pre-state, for transactions with no predicted predecessor
 /// (lock-free: under exact predictions the pre-state is what they see sequentially), and one
