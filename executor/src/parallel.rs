@@ -335,18 +335,19 @@ fn run_dependency_driven(
                     if start >= n {
                         break;
                     }
-                    for i in start..(start + claim).min(n) {
-                        if committed.load(Ordering::Acquire) < start_after[i] {
+                    let end = (start + claim).min(n);
+                    for (i, &needed) in (start..end).zip(&start_after[start..end]) {
+                        if committed.load(Ordering::Acquire) < needed {
                             // A predecessor may sit in this very batch: hand it over first.
                             if !batch.is_empty() && sender.send(std::mem::take(&mut batch)).is_err()
                             {
                                 return;
                             }
-                            if !wait_until(committed, start_after[i], stop) {
+                            if !wait_until(committed, needed, stop) {
                                 return;
                             }
                         }
-                        batch.push((i, runners.run(i, start_after[i])));
+                        batch.push((i, runners.run(i, needed)));
                     }
                     if sender.send(std::mem::take(&mut batch)).is_err() {
                         break;
