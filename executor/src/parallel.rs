@@ -133,7 +133,8 @@ pub struct ExecutionMetrics {
     pub threads: usize,
     /// Layers of the schedule.
     pub layers: usize,
-    /// Speedup the schedule allows on the pool (gas limits as weights).
+    /// Speedup the schedule allows on the pool (gas limits as weights; 21,000 for calls
+    /// without data).
     pub predicted_speedup: f64,
     /// Speedup the cost model of [`ParallelConfig`] expects, commit work included.
     pub estimated_speedup: f64,
@@ -180,7 +181,7 @@ pub fn execute_parallel(
     let n = block.transactions.len();
     let threads = pool.current_num_threads().max(1);
     let started = Instant::now();
-    let gas: Vec<u64> = block.transactions.iter().map(|t| t.env.gas_limit).collect();
+    let gas: Vec<u64> = block.transactions.iter().map(weight).collect();
     let schedule = if predictions.len() == n {
         Schedule::new(predictions)
     } else {
@@ -244,6 +245,17 @@ pub fn execute_parallel(
     metrics.reexecutions = reexecutions;
     metrics.execute_ms = started.elapsed().as_secs_f64() * 1e3;
     Ok(ParallelOutcome { outcome, metrics })
+}
+
+/// The scheduling weight of a transaction before it runs: its gas limit, except that a call
+/// without data (most likely a plain transfer) weighs the 21,000 gas such a transfer uses.
+fn weight(tx: &foresight_corpus::Transaction) -> u64 {
+    const TRANSFER_GAS: u64 = 21_000;
+    if tx.env.data.is_empty() && tx.env.kind.is_call() {
+        tx.env.gas_limit.min(TRANSFER_GAS)
+    } else {
+        tx.env.gas_limit
+    }
 }
 
 /// For each transaction, how many transactions must be committed before it may start: one more
