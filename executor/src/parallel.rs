@@ -232,6 +232,7 @@ pub fn execute_parallel(
         None
     };
     if let Some(reason) = sequential_reason {
+        drop(schedule);
         let started = Instant::now();
         let outcome = execute_sequential(block)?;
         metrics.mode = ExecutionMode::Sequential(reason);

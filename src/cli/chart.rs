@@ -11,7 +11,7 @@ use super::bench::Row;
 
 /// Draws measured speedup (bars) and the oracle bound (dots) per row into `path`.
 pub fn speedup_chart(path: &Path, rows: &[Row]) -> anyhow::Result<()> {
-    let width = (120 + rows.len() as u32 * 28).max(640);
+    let width = (120 + rows.len() as u32 * 110).max(640);
     let root = SVGBackend::new(path, (width, 420)).into_drawing_area();
     root.fill(&WHITE)?;
     let top = rows
@@ -25,15 +25,20 @@ pub fn speedup_chart(path: &Path, rows: &[Row]) -> anyhow::Result<()> {
             ("sans-serif", 18),
         )
         .margin(12)
-        .x_label_area_size(70)
+        .x_label_area_size(40)
         .y_label_area_size(50)
-        .build_cartesian_2d(0f64..rows.len() as f64, 0f64..top)?;
+        .build_cartesian_2d(-0.5f64..rows.len() as f64 - 0.5, 0f64..top)?;
     chart
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(rows.len().max(1))
+        .x_label_style(("sans-serif", 10))
         .x_label_formatter(&|x| {
-            rows.get(x.floor() as usize)
+            let i = x.round();
+            if (x - i).abs() > 1e-6 || i < 0.0 {
+                return String::new();
+            }
+            rows.get(i as usize)
                 .map(|r| format!("{} ({}t)", r.name, r.threads))
                 .unwrap_or_default()
         })
@@ -42,17 +47,17 @@ pub fn speedup_chart(path: &Path, rows: &[Row]) -> anyhow::Result<()> {
     chart.draw_series(rows.iter().enumerate().map(|(i, r)| {
         let x = i as f64;
         Rectangle::new(
-            [(x + 0.15, 0.0), (x + 0.85, r.speedup)],
+            [(x - 0.35, 0.0), (x + 0.35, r.speedup)],
             BLUE.mix(0.6).filled(),
         )
     }))?;
     chart.draw_series(
         rows.iter()
             .enumerate()
-            .map(|(i, r)| Circle::new((i as f64 + 0.5, r.oracle_speedup), 4, RED.filled())),
+            .map(|(i, r)| Circle::new((i as f64, r.oracle_speedup), 4, RED.filled())),
     )?;
     chart.draw_series(LineSeries::new(
-        [(0.0, 1.0), (rows.len() as f64, 1.0)],
+        [(-0.5, 1.0), (rows.len() as f64 - 0.5, 1.0)],
         BLACK.mix(0.5),
     ))?;
     root.present()?;
