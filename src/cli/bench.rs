@@ -241,12 +241,12 @@ pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
 
 fn print_table(rows: &[Row], output: Output) {
     println!(
-        "| block | txs | Mgas | threads | seq ms | par ms | speedup | e2e | oracle | predicted | coverage | re-exec | seq Mgas/s | par Mgas/s |"
+        "| block | txs | Mgas | threads | seq ms | par ms | speedup | e2e | oracle | predicted | coverage | re-exec | seq Mgas/s | par Mgas/s | path |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for r in rows {
         println!(
-            "| {} | {} | {:.1} | {} | {:.2} | {:.2} | {:.2}x | {:.2}x | {:.2}x | {:.2}x | {:.1}% | {} | {:.0} | {:.0} |{}",
+            "| {} | {} | {:.1} | {} | {:.2} | {:.2} | {:.2}x | {:.2}x | {:.2}x | {:.2}x | {:.1}% | {} | {:.0} | {:.0} | {} |",
             r.name,
             r.txs,
             r.gas as f64 / 1e6,
@@ -262,9 +262,9 @@ fn print_table(rows: &[Row], output: Output) {
             r.seq_mgas_s,
             r.par_mgas_s,
             if output.verbose {
-                format!(" {}", r.mode)
+                r.mode.as_str()
             } else {
-                String::new()
+                r.mode.split(':').next().unwrap_or_default()
             }
         );
     }
