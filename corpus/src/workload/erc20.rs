@@ -5,9 +5,9 @@
 //!
 //! Input: the number of transactions and a seed. Output: the [`Block`].
 
-use super::ledger::{TokenSet, token_amount};
+use super::ledger::TokenSet;
 use super::rng::Rng;
-use super::{WorkloadError, assemble, derived_address};
+use super::{WorkloadError, assemble};
 use crate::{Block, PreState};
 
 /// Gas used by one `ERC20.transfer` between existing holders, measured on revm (Cancun): 21,000
@@ -21,20 +21,13 @@ pub(crate) fn erc20(count: u64, seed: u64) -> Result<Block, WorkloadError> {
     let mut rng = Rng::new(seed, "erc20");
     let mut prestate = PreState::new();
     let mut tokens = TokenSet::new(seed, "erc20-token", TOKENS);
-    let mut txs = Vec::with_capacity(count as usize);
-    for i in 0..count {
-        let from = derived_address(seed, "erc20-sender", i);
-        let to = derived_address(seed, "erc20-recipient", i);
-        let amount = token_amount(rng.next_u64());
-        txs.push(tokens.transfer(
-            &mut prestate,
-            (i % TOKENS) as usize,
-            from,
-            to,
-            amount,
-            ERC20_TRANSFER_GAS * 3 / 2,
-        ));
-    }
+    let txs = tokens.independent_transfers(
+        &mut prestate,
+        &mut rng,
+        (seed, "erc20"),
+        count,
+        ERC20_TRANSFER_GAS * 3 / 2,
+    );
     tokens.install(&mut prestate)?;
     Ok(assemble("erc20", seed, prestate, txs))
 }

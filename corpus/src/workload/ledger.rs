@@ -10,6 +10,7 @@ use alloy_primitives::{Address, Bytes, U256, map::HashMap};
 use super::contracts::{
     ERC20_CODE, ERC20_TOTAL_SUPPLY_SLOT, erc20_allowance_slot, erc20_balance_slot, transfer_call,
 };
+use super::rng::Rng;
 use super::{WorkloadError, call, derived_address};
 use crate::PreState;
 use revm::context::TxEnv;
@@ -152,6 +153,27 @@ impl TokenSet {
             transfer_call(to, amount),
             gas_limit,
         )
+    }
+
+    /// `count` independent transfers, round-robin over the tokens: the i-th from its own fresh
+    /// sender `{role}-sender` to its own recipient `{role}-recipient`, random amounts from `rng`.
+    pub(crate) fn independent_transfers(
+        &mut self,
+        prestate: &mut PreState,
+        rng: &mut Rng,
+        (seed, role): (u64, &str),
+        count: u64,
+        gas_limit: u64,
+    ) -> Vec<TxEnv> {
+        let tokens = self.tokens.len().max(1) as u64;
+        (0..count)
+            .map(|i| {
+                let from = derived_address(seed, &format!("{role}-sender"), i);
+                let to = derived_address(seed, &format!("{role}-recipient"), i);
+                let amount = token_amount(rng.next_u64());
+                self.transfer(prestate, (i % tokens) as usize, from, to, amount, gas_limit)
+            })
+            .collect()
     }
 
     /// Places every token as a plain `ERC20`.

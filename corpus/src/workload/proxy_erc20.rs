@@ -9,7 +9,7 @@
 use alloy_primitives::U256;
 
 use super::contracts::{EIP1967_ADMIN_SLOT, EIP1967_IMPLEMENTATION_SLOT, ERC20_CODE, PROXY_CODE};
-use super::ledger::{TokenSet, token_amount};
+use super::ledger::TokenSet;
 use super::rng::Rng;
 use super::{WorkloadError, assemble, derived_address};
 use crate::{Block, PreState};
@@ -27,20 +27,13 @@ pub(crate) fn proxy_erc20(count: u64, seed: u64) -> Result<Block, WorkloadError>
     let implementation = derived_address(seed, "proxy-implementation", 0);
     let admin = derived_address(seed, "proxy-admin", 0);
     let mut tokens = TokenSet::new(seed, "proxy-token", TOKENS);
-    let mut txs = Vec::with_capacity(count as usize);
-    for i in 0..count {
-        let from = derived_address(seed, "proxy-sender", i);
-        let to = derived_address(seed, "proxy-recipient", i);
-        let amount = token_amount(rng.next_u64());
-        txs.push(tokens.transfer(
-            &mut prestate,
-            (i % TOKENS) as usize,
-            from,
-            to,
-            amount,
-            PROXY_TRANSFER_GAS * 3 / 2,
-        ));
-    }
+    let txs = tokens.independent_transfers(
+        &mut prestate,
+        &mut rng,
+        (seed, "proxy"),
+        count,
+        PROXY_TRANSFER_GAS * 3 / 2,
+    );
     prestate.insert_account(
         implementation,
         U256::ZERO,
