@@ -29,7 +29,7 @@ use std::{
 };
 
 use alloy_primitives::{Address, B256, U256};
-use foresight_analyzer::{AccessSet, Location};
+use foresight_analyzer::{AccessSet, Location, WideningReason};
 use foresight_corpus::{Block, PreState};
 use foresight_scheduler::Schedule;
 use revm::{DatabaseRef, bytecode::Bytecode, state::AccountInfo};
@@ -142,9 +142,10 @@ pub struct ExecutionMetrics {
     pub reexecutions: Vec<Reexecution>,
     /// Building the schedule, in milliseconds.
     pub schedule_ms: f64,
-    /// Running the layers, in milliseconds.
+    /// Executing the block (runs and in-order commits, overlapped), in milliseconds.
     pub execute_ms: f64,
-    /// Validating, re-executing and committing in block order, in milliseconds.
+    /// Of `execute_ms`, the time the committing thread spent validating, re-executing and
+    /// applying transactions in block order, in milliseconds.
     pub commit_ms: f64,
 }
 
@@ -182,16 +183,16 @@ pub fn execute_parallel(
     let threads = pool.current_num_threads().max(1);
     let started = Instant::now();
     let gas: Vec<u64> = block.transactions.iter().map(weight).collect();
-    let schedule = if predictions.len() == n {
-        Schedule::new(predictions)
+    // A mismatched prediction list schedules as one barrier per transaction (and runs
+    // sequentially below).
+    let barriers;
+    let sets = if predictions.len() == n {
+        predictions
     } else {
-        Schedule::new(&vec![
-            AccessSet::everything(
-                foresight_analyzer::WideningReason::NoPrediction,
-            );
-            n
-        ])
+        barriers = vec![AccessSet::everything(WideningReason::NoPrediction); n];
+        &barriers
     };
+    let schedule = Schedule::new(sets);
     let threads_nz = NonZeroUsize::new(threads).unwrap_or(NonZeroUsize::MIN);
     let (predicted_speedup, makespan) = schedule
         .stats(&gas, threads_nz)
@@ -242,8 +243,9 @@ pub fn execute_parallel(
 
     let started = Instant::now();
     let start_after = start_points(&schedule, n);
-    let (outcome, reexecutions) = run_dependency_driven(block, &start_after, pool)?;
+    let (outcome, reexecutions, commit_ms) = run_dependency_driven(block, &start_after, pool)?;
     metrics.reexecutions = reexecutions;
+    metrics.commit_ms = commit_ms;
     metrics.execute_ms = started.elapsed().as_secs_f64() * 1e3;
     Ok(ParallelOutcome { outcome, metrics })
 }
@@ -316,9 +318,10 @@ fn run_dependency_driven(
     block: &Block,
     start_after: &[usize],
     pool: &rayon::ThreadPool,
-) -> Result<(BlockOutcome, Vec<Reexecution>), ExecutionError> {
+) -> Result<(BlockOutcome, Vec<Reexecution>, f64), ExecutionError> {
     let n = block.transactions.len();
     let coinbase = block.coinbase();
+    let mut committing = std::time::Duration::ZERO;
     let state = SharedState(RwLock::new(BlockState::with_capacity(
         &block.prestate,
         block.spec,
@@ -380,6 +383,7 @@ fn run_dependency_driven(
                 }
             }
             let before = next;
+            let commits_started = Instant::now();
             let mut held = None;
             while let Some(speculative) = slots.get_mut(next).and_then(Option::take) {
                 let tx = &block.transactions[next];
@@ -429,6 +433,7 @@ fn run_dependency_driven(
                 committed.store(next, Ordering::Release);
             }
             drop(held);
+            committing += commits_started.elapsed();
             if next == n || next > before {
                 continue;
             }
@@ -462,7 +467,7 @@ fn run_dependency_driven(
         transactions,
         state: state.changes_parallel(),
     });
-    Ok((outcome, reexecutions))
+    Ok((outcome, reexecutions, committing.as_secs_f64() * 1e3))
 }
 
 /// Most transactions a worker claims at once (fewer for small blocks: about 64 claims per

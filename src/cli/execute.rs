@@ -165,7 +165,7 @@ fn print_summary(s: &serde_json::Value, output: Output) {
         );
         if output.verbose {
             println!(
-                "phases: schedule {:.2} ms, execute {:.2} ms, commit {:.2} ms",
+                "phases: schedule {:.2} ms, execute {:.2} ms (the committing thread spent {:.2} ms validating and applying)",
                 metrics["schedule_ms"].as_f64().unwrap_or(0.0),
                 metrics["execute_ms"].as_f64().unwrap_or(0.0),
                 metrics["commit_ms"].as_f64().unwrap_or(0.0)
