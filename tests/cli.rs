@@ -66,3 +66,43 @@ fn a_missing_corpus_exits_2() {
     let (code, _, stderr) = foresight(&["verify", "--corpus", "/nonexistent/foresight"]);
     assert_eq!(code, 2, "{stderr}");
 }
+
+#[test]
+fn a_missing_transaction_or_a_bad_workload_size_exits_2() {
+    let dir = temp_dir();
+    write_block_dir(dir.path(), Some(BLOCK_46147), Some(PRESTATE_46147));
+    let block = dir.path().to_str().unwrap();
+    let (code, _, stderr) = foresight(&["predict", "--block", block, "--tx", "5"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no such transaction"), "{stderr}");
+    let (code, _, stderr) = foresight(&["execute", "--workload", "erc20", "--gas", "10"]);
+    assert_eq!(code, 2, "{stderr}");
+}
+
+#[test]
+fn predict_prints_access_lists() {
+    let dir = temp_dir();
+    write_block_dir(dir.path(), Some(BLOCK_46147), Some(PRESTATE_46147));
+    let block = dir.path().to_str().unwrap();
+    let (code, stdout, _) = foresight(&[
+        "predict",
+        "--block",
+        block,
+        "--json",
+        "--format",
+        "access-list",
+    ]);
+    assert_eq!(code, 0);
+    let rows: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let list = &rows[0]["accessList"];
+    let addresses: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["address"].as_str().unwrap())
+        .collect();
+    assert!(
+        addresses.contains(&"0xa1e4380a3b1f749673e270229993ee55f35663b4"),
+        "{stdout}"
+    );
+}

@@ -191,9 +191,9 @@ pub fn block_dirs(path: impl AsRef<Path>) -> Result<Vec<PathBuf>, CorpusError> {
     if path.join("block.json").is_file() {
         return Ok(vec![path.to_path_buf()]);
     }
-    let entries = fs::read_dir(path).map_err(|source| CorpusError::Read {
+    let entries = fs::read_dir(path).map_err(|error| CorpusError::Read {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     let mut dirs: Vec<PathBuf> = entries
         .filter_map(Result::ok)
@@ -214,12 +214,12 @@ pub fn block_dirs(path: impl AsRef<Path>) -> Result<Vec<PathBuf>, CorpusError> {
 }
 
 fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, CorpusError> {
-    let bytes = fs::read(path).map_err(|source| CorpusError::Read {
+    let bytes = fs::read(path).map_err(|error| CorpusError::Read {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
-    serde_json::from_slice(&bytes).map_err(|source| CorpusError::Json {
+    serde_json::from_slice(&bytes).map_err(|error| CorpusError::Json {
         path: path.to_path_buf(),
-        source,
+        error,
     })
 }

@@ -9,20 +9,20 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum CorpusError {
     /// A file could not be read.
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read: {error}")]
     Read {
         /// The file.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A file is not valid JSON of the expected shape (the message names line and column).
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Json {
         /// The file.
         path: PathBuf,
         /// The decoding error.
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     /// A field has a value the loader cannot use.
     #[error("{path}: field `{field}`: {message}")]

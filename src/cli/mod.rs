@@ -92,11 +92,25 @@ pub struct Output {
     pub verbose: bool,
 }
 
+/// An argument that names something that is not there (a transaction index, say).
+#[derive(Debug)]
+pub struct BadInput(pub String);
+
+impl std::fmt::Display for BadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadInput {}
+
 /// The exit code for an error that stopped a command: 2 when the input was bad.
 pub fn exit_code_for(error: &anyhow::Error) -> u8 {
     let bad_input = error.chain().any(|cause| {
         cause.is::<foresight::CorpusError>()
             || cause.is::<foresight::ExecutionError>()
+            || cause.is::<foresight::corpus::workload::WorkloadError>()
+            || cause.is::<BadInput>()
             || cause.is::<std::io::Error>()
     });
     if bad_input { 2 } else { 1 }

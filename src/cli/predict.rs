@@ -11,7 +11,7 @@ use foresight::{
 };
 use serde_json::json;
 
-use super::Output;
+use super::{BadInput, Output};
 
 /// How to print predictions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -70,13 +70,13 @@ pub fn run(args: Args, _output: Output) -> anyhow::Result<ExitCode> {
             let index = match wanted.parse::<usize>() {
                 Ok(i) => Some(i).filter(|i| *i < block.transactions.len()),
                 Err(_) => {
-                    let hash: B256 = wanted
-                        .parse()
-                        .map_err(|e| anyhow::anyhow!("--tx {wanted}: not an index or hash: {e}"))?;
+                    let hash: B256 = wanted.parse().map_err(|e| {
+                        BadInput(format!("--tx {wanted}: not an index or hash: {e}"))
+                    })?;
                     block.transactions.iter().position(|t| t.hash == hash)
                 }
             };
-            vec![index.ok_or_else(|| anyhow::anyhow!("--tx {wanted}: no such transaction"))?]
+            vec![index.ok_or_else(|| BadInput(format!("--tx {wanted}: no such transaction")))?]
         }
     };
     let predictions = predict_block(&Analyzer::new(), &block);
