@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use foresight::{
-    AccessSet, Block, analyzer::Analyzer, execute_sequential, predict::predict_block,
+    Block, analyzer::Analyzer, execute_sequential, predict::predicted_access_sets,
     scheduler::Schedule,
 };
 
@@ -45,16 +45,10 @@ fn schedule_largest_block(c: &mut Criterion) {
     let Some(block) = corpus_block("13287210") else {
         return;
     };
-    let predicted: Vec<AccessSet> = predict_block(&Analyzer::new(), &block)
-        .into_iter()
-        .map(|p| p.access)
-        .collect();
-    let actual: Vec<AccessSet> = execute_sequential(&block)
+    let predicted = predicted_access_sets(&Analyzer::new(), &block);
+    let actual = execute_sequential(&block)
         .expect("corpus block executes")
-        .transactions
-        .iter()
-        .map(|t| t.access.to_access_set())
-        .collect();
+        .access_sets();
     let mut group = c.benchmark_group("graph + layers, block 13287210 (1,414 txs)");
     group.bench_function("predicted access sets", |b| {
         b.iter(|| Schedule::new(&predicted))

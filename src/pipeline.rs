@@ -11,7 +11,7 @@ use foresight_executor::{
     ExecutionError, ParallelConfig, ParallelOutcome, execute_parallel, execute_sequential,
 };
 
-use crate::predict::predict_block;
+use crate::predict::predicted_access_sets;
 
 /// Where the access sets that drive the schedule come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,10 +64,7 @@ pub fn predictions(
     analyzer: &Analyzer,
 ) -> Result<Vec<AccessSet>, ExecutionError> {
     Ok(match source {
-        PredictionSource::Analyzer => predict_block(analyzer, block)
-            .into_iter()
-            .map(|p| p.access)
-            .collect(),
+        PredictionSource::Analyzer => predicted_access_sets(analyzer, block),
         PredictionSource::Oracle => oracle(block)?,
         PredictionSource::None => vec![AccessSet::new(); block.transactions.len()],
         PredictionSource::Random(seed) => {
@@ -80,11 +77,7 @@ pub fn predictions(
 
 /// The actual access sets of `block`, from a sequential run.
 pub fn oracle(block: &Block) -> Result<Vec<AccessSet>, ExecutionError> {
-    Ok(execute_sequential(block)?
-        .transactions
-        .iter()
-        .map(|t| t.access.to_access_set())
-        .collect())
+    Ok(execute_sequential(block)?.access_sets())
 }
 
 /// Drops about half of each set's locations and adds writes that another transaction touches,

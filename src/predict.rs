@@ -4,7 +4,7 @@
 //! Input: a [`Block`]. Output: one [`Prediction`] per transaction, in block order.
 
 use alloy_primitives::{Address, Bytes, U256};
-use foresight_analyzer::{Analyzer, BlockContext, Prediction, StateView, TxInput};
+use foresight_analyzer::{AccessSet, Analyzer, BlockContext, Prediction, StateView, TxInput};
 use foresight_corpus::{Block, PreState, Transaction};
 use rayon::prelude::*;
 
@@ -82,5 +82,13 @@ pub fn predict_block(analyzer: &Analyzer, block: &Block) -> Vec<Prediction> {
         .transactions
         .par_iter()
         .map(|tx| analyzer.predict(&tx_input(tx), &context, &view))
+        .collect()
+}
+
+/// The predicted access set of every transaction of `block` (see [`predict_block`]).
+pub fn predicted_access_sets(analyzer: &Analyzer, block: &Block) -> Vec<AccessSet> {
+    predict_block(analyzer, block)
+        .into_iter()
+        .map(|p| p.access)
         .collect()
 }

@@ -3,7 +3,6 @@
 //! the actual access sets as predictions so that the block is one layer.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use foresight_analyzer::AccessSet;
 use foresight_corpus::workload::{self, Workload, WorkloadParams};
 use foresight_executor::{ParallelConfig, execute_parallel, execute_sequential};
 
@@ -14,12 +13,9 @@ fn one_layer(c: &mut Criterion) {
         hot_ratio: 0.0,
     };
     let block = workload::build(Workload::Erc20, &params).expect("workload");
-    let oracle: Vec<AccessSet> = execute_sequential(&block)
+    let oracle = execute_sequential(&block)
         .expect("sequential")
-        .transactions
-        .iter()
-        .map(|t| t.access.to_access_set())
-        .collect();
+        .access_sets();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
         .build()

@@ -5,6 +5,7 @@
 //! (`==`) between the sequential and the parallel executor for the same block.
 
 use alloy_primitives::{Address, B256, Bytes, Log};
+use foresight_analyzer::AccessSet;
 use revm::context::result::ExecutionResult;
 use serde::Serialize;
 
@@ -93,6 +94,14 @@ pub struct BlockOutcome {
 }
 
 impl BlockOutcome {
+    /// Every transaction's actual access set, without values: the oracle's input.
+    pub fn access_sets(&self) -> Vec<AccessSet> {
+        self.transactions
+            .iter()
+            .map(|t| t.access.to_access_set())
+            .collect()
+    }
+
     /// Total gas used.
     pub fn gas_used(&self) -> u64 {
         self.transactions

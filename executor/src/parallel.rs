@@ -74,12 +74,11 @@ impl Default for ParallelConfig {
 
 impl ParallelConfig {
     /// Always take the parallel path (tests, race hunting).
-    pub const fn always() -> Self {
+    pub fn always() -> Self {
         Self {
             min_transactions: 0,
             min_speedup: 0.0,
-            commit_gas: 10_000,
-            layer_gas: 300_000,
+            ..Self::default()
         }
     }
 

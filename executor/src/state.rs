@@ -82,11 +82,7 @@ impl<'a> BlockState<'a> {
                         next_slot += 1;
                         info
                     });
-                    match location {
-                        Location::Balance { .. } => info.map_or(U256::ZERO, |i| i.balance),
-                        Location::Nonce { .. } => info.map_or(U256::ZERO, |i| U256::from(i.nonce)),
-                        _ => code_value(info),
-                    }
+                    account_field(location, info)
                 }
             };
             if current != *seen {
@@ -122,11 +118,9 @@ impl<'a> BlockState<'a> {
                 let Ok(value) = self.storage_ref(address, slot);
                 value
             }
-            Location::Balance { address } => self.info(&address).map_or(U256::ZERO, |i| i.balance),
-            Location::Nonce { address } => self
-                .info(&address)
-                .map_or(U256::ZERO, |i| U256::from(i.nonce)),
-            Location::Code { address } => code_value(self.info(&address)),
+            Location::Balance { address }
+            | Location::Nonce { address }
+            | Location::Code { address } => account_field(location, self.info(&address)),
         }
     }
 
@@ -284,6 +278,17 @@ impl DatabaseRef for BlockState<'_> {
 
     fn block_hash_ref(&self, number: u64) -> Result<B256, Self::Error> {
         self.base.block_hash_ref(number)
+    }
+}
+
+/// The value of an account-field `location` (balance, nonce, or code as the recorder encodes
+/// it) for the account `info` (`None`: absent). A storage slot is no account field: zero.
+fn account_field(location: &Location, info: Option<&AccountInfo>) -> U256 {
+    match location {
+        Location::Balance { .. } => info.map_or(U256::ZERO, |i| i.balance),
+        Location::Nonce { .. } => info.map_or(U256::ZERO, |i| U256::from(i.nonce)),
+        Location::Code { .. } => code_value(info),
+        Location::Storage { .. } => U256::ZERO,
     }
 }
 

@@ -94,11 +94,7 @@ pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
         let predictions = predict_all(&block);
         let analysis_ms_warm = started.elapsed().as_secs_f64() * 1e3;
 
-        let actual: Vec<AccessSet> = outcome
-            .transactions
-            .iter()
-            .map(|t| t.access.to_access_set())
-            .collect();
+        let actual = outcome.access_sets();
         let predicted: Vec<AccessSet> = predictions.iter().map(|p| p.access.clone()).collect();
         let gas: Vec<u64> = outcome.transactions.iter().map(|t| t.gas_used).collect();
         let speedup_16_predicted = speedup_16(&predicted, &gas)?;

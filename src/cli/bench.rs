@@ -11,7 +11,7 @@ use std::{num::NonZeroUsize, path::PathBuf, process::ExitCode};
 
 use anyhow::Context as _;
 use foresight::{
-    AccessSet, Block,
+    Block,
     analyzer::{AccuracyAccumulator, Analyzer, compare_tx},
     corpus::{
         block_dirs,
@@ -20,7 +20,7 @@ use foresight::{
     executor::ParallelConfig,
     measure::compare,
     pipeline::PredictionSource,
-    predict::predict_block,
+    predict::predicted_access_sets,
     scheduler::Schedule,
 };
 use indicatif::{ProgressBar, ProgressStyle};
@@ -114,17 +114,8 @@ fn bench_block(
         &ParallelConfig::default(),
         runs,
     )?;
-    let predicted: Vec<AccessSet> = pool.install(|| {
-        predict_block(analyzer, block)
-            .into_iter()
-            .map(|p| p.access)
-            .collect()
-    });
-    let actual: Vec<AccessSet> = reference
-        .transactions
-        .iter()
-        .map(|t| t.access.to_access_set())
-        .collect();
+    let predicted = pool.install(|| predicted_access_sets(analyzer, block));
+    let actual = reference.access_sets();
     let gas: Vec<u64> = reference.transactions.iter().map(|t| t.gas_used).collect();
     let n = NonZeroUsize::new(threads).unwrap_or(NonZeroUsize::MIN);
     let oracle_speedup = Schedule::new(&actual).stats(&gas, n)?.speedup;

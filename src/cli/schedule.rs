@@ -10,11 +10,11 @@ use std::{num::NonZeroUsize, path::PathBuf, process::ExitCode};
 
 use anyhow::Context as _;
 use foresight::{
-    AccessSet, Block,
+    Block,
     analyzer::Analyzer,
     corpus::block_dirs,
     execute_sequential,
-    predict::predict_block,
+    predict::predicted_access_sets,
     scheduler::{Schedule, ScheduleStats},
 };
 use serde::Serialize;
@@ -69,15 +69,8 @@ pub struct BlockSchedules {
 /// Builds both schedules of `block`.
 pub fn schedules(block: &Block, analyzer: &Analyzer) -> anyhow::Result<BlockSchedules> {
     let outcome = execute_sequential(block)?;
-    let actual: Vec<AccessSet> = outcome
-        .transactions
-        .iter()
-        .map(|t| t.access.to_access_set())
-        .collect();
-    let predicted: Vec<AccessSet> = predict_block(analyzer, block)
-        .into_iter()
-        .map(|p| p.access)
-        .collect();
+    let actual = outcome.access_sets();
+    let predicted = predicted_access_sets(analyzer, block);
     Ok(BlockSchedules {
         predicted: Schedule::new(&predicted),
         oracle: Schedule::new(&actual),

@@ -49,12 +49,7 @@ fn run(workload: Workload, params: &WorkloadParams) -> (Block, BlockOutcome) {
 
 /// The number of layers of the oracle schedule (from the observed access sets).
 fn oracle_layers(outcome: &BlockOutcome) -> usize {
-    let sets: Vec<_> = outcome
-        .transactions
-        .iter()
-        .map(|t| t.access.to_access_set())
-        .collect();
-    Schedule::new(&sets).layers().len()
+    Schedule::new(&outcome.access_sets()).layers().len()
 }
 
 /// The slot of `mapping[key]` for a mapping at slot `base`.
