@@ -435,7 +435,12 @@ impl<'a> Inst<'a> {
         &mut self.memos[d]
     }
 
-    fn eval(&mut self, t: &ExprTable, e: Expr, f: &Frame<'_>) -> Option<U256> {
+    /// Runs `run` with an evaluation environment for frame `f` and the memo of its depth.
+    fn with_env<R>(
+        &mut self,
+        f: &Frame<'_>,
+        run: impl FnOnce(&mut FrameEnv<'_, '_>, &mut Memo) -> R,
+    ) -> R {
         let d = f.depth as usize;
         if self.memos.len() <= d {
             self.memos.resize_with(d + 1, Memo::default);
@@ -448,24 +453,18 @@ impl<'a> Inst<'a> {
             reads_left: &mut self.reads_left,
             memo: &mut self.sload_memo,
         };
-        t.eval_memo(e, &mut env, &mut self.memos[d])
+        run(&mut env, &mut self.memos[d])
+    }
+
+    fn eval(&mut self, t: &ExprTable, e: Expr, f: &Frame<'_>) -> Option<U256> {
+        self.with_env(f, |env, memo| t.eval_memo(e, env, memo))
     }
 
     fn eval_seg(&mut self, t: &ExprTable, s: &Seg, f: &Frame<'_>, out: &mut Vec<u8>) -> bool {
-        let d = f.depth as usize;
-        if self.memos.len() <= d {
-            self.memos.resize_with(d + 1, Memo::default);
-        }
-        let mut env = FrameEnv {
-            frame: f,
-            state: self.state,
-            block: self.block,
-            origin: self.origin,
-            reads_left: &mut self.reads_left,
-            memo: &mut self.sload_memo,
-        };
-        t.eval_segs_memo(std::slice::from_ref(s), &mut env, out, &mut self.memos[d])
-            .is_some()
+        self.with_env(f, |env, memo| {
+            t.eval_segs_memo(std::slice::from_ref(s), env, out, memo)
+                .is_some()
+        })
     }
 
     /// The code that runs for `a` (following an EIP-7702 delegation, whose target is loaded).
