@@ -16,7 +16,8 @@ use alloy_primitives::{
 use crate::{
     cfg::Code,
     dispatcher,
-    interpret::{AnalysisLimits, analyze_entry},
+    expr::FrameFacts,
+    interpret::{AnalysisLimits, analyze_entry, analyze_frame},
     proxy::{self, CodeProxy},
     summary::{ContractSummary, EntryKey, EntrySummary},
 };
@@ -33,8 +34,13 @@ pub struct CodeEntry {
     /// Whether the code contains CALL-family, CREATE or SELFDESTRUCT opcodes.
     pub external: bool,
     entries: RwLock<HashMap<EntryKey, Arc<EntrySummary>>>,
+    /// Summaries specialised to a calldata shape (see [`FrameFacts::shape`]).
+    shaped: RwLock<HashMap<(EntryKey, FrameFacts), Arc<EntrySummary>>>,
     contract: OnceLock<Arc<ContractSummary>>,
 }
+
+/// Most calldata shapes kept per code (past it, new shapes are analysed but not kept).
+const MAX_SHAPES_PER_CODE: usize = 64;
 
 impl CodeEntry {
     fn new(hash: B256, raw: Bytes) -> Self {
@@ -46,6 +52,7 @@ impl CodeEntry {
             code,
             proxy,
             entries: RwLock::new(HashMap::default()),
+            shaped: RwLock::new(HashMap::default()),
             contract: OnceLock::new(),
         }
     }
@@ -61,6 +68,27 @@ impl CodeEntry {
         match self.entries.write() {
             Ok(mut map) => map.entry(key).or_insert(s).clone(),
             Err(_) => s,
+        }
+    }
+
+    /// The summary of one entry for frames whose calldata has the shape `facts`, analysed on
+    /// first use with `limits`.
+    pub fn shaped_entry(
+        &self,
+        key: EntryKey,
+        facts: FrameFacts,
+        limits: &AnalysisLimits,
+    ) -> Arc<EntrySummary> {
+        let k = (key, facts);
+        if let Ok(map) = self.shaped.read()
+            && let Some(s) = map.get(&k)
+        {
+            return s.clone();
+        }
+        let s = Arc::new(analyze_frame(&self.code, key, k.1.clone(), limits));
+        match self.shaped.write() {
+            Ok(mut map) if map.len() < MAX_SHAPES_PER_CODE => map.entry(k).or_insert(s).clone(),
+            _ => s,
         }
     }
 
@@ -145,12 +173,16 @@ impl Cache {
         if let Ok(m) = self.by_hash.read() {
             st.codes = m.len();
             for e in m.values() {
-                if let Ok(entries) = e.entries.read() {
-                    for s in entries.values() {
-                        st.entries += 1;
-                        st.steps += s.steps as u64;
-                        st.incomplete += usize::from(!s.complete);
-                    }
+                let general = e.entries.read().ok();
+                let shaped = e.shaped.read().ok();
+                let all = general
+                    .iter()
+                    .flat_map(|m| m.values())
+                    .chain(shaped.iter().flat_map(|m| m.values()));
+                for s in all {
+                    st.entries += 1;
+                    st.steps += s.steps as u64;
+                    st.incomplete += usize::from(!s.complete);
                 }
             }
         }

@@ -258,7 +258,7 @@ pub enum Node {
 }
 
 /// What the analysis knows about the frame's calldata before looking at the code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Known {
     /// The selector (first four bytes of calldata), when known.
     pub selector: Option<u32>,
@@ -266,6 +266,98 @@ pub struct Known {
     pub min_size: u8,
     /// Calldata is empty.
     pub empty: bool,
+    /// The whole calldata and CALLVALUE, for an analysis specialised to one frame: calldata
+    /// words at constant offsets, CALLDATASIZE and CALLVALUE fold to constants, so loops over
+    /// calldata arrays run with their real bounds.
+    pub frame: Option<FrameFacts>,
+}
+
+/// What is known of one frame's calldata and value, for an analysis specialised to it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct FrameFacts {
+    /// The calldata (its length is known).
+    pub calldata: alloy_primitives::Bytes,
+    /// Which calldata bytes are known (`None`: all).
+    pub known: Option<Vec<bool>>,
+    /// CALLVALUE, when known.
+    pub value: Option<U256>,
+}
+
+/// Largest calldata word kept by [`FrameFacts::shape`]: offsets, lengths, counts and flags.
+const SHAPE_WORD_MAX: u64 = 1 << 16;
+
+impl FrameFacts {
+    /// The shape of a frame's calldata: its length, its selector, and the ABI words (from byte
+    /// 4, every 32 bytes) whose values are small — offsets and lengths of dynamic arrays,
+    /// counts, flags — while addresses and amounts stay symbolic. Frames of one shape share
+    /// one specialised summary: a loop over a calldata array unrolls to the array's real
+    /// length, and its effects stay expressions over the calldata, evaluated per frame.
+    /// CALLVALUE is kept when it is zero. `known` marks the bytes known to the caller.
+    pub fn shape(calldata: &[u8], known: Option<&[bool]>, value: Option<U256>) -> Self {
+        let is_known = |i: usize| known.is_none_or(|k| k.get(i).copied().unwrap_or(false));
+        let mut bytes = vec![0u8; calldata.len()];
+        let mut mask = vec![false; calldata.len()];
+        for i in 0..calldata.len().min(4) {
+            if is_known(i) {
+                bytes[i] = calldata[i];
+                mask[i] = true;
+            }
+        }
+        let mut p = 4;
+        while p + 32 <= calldata.len() {
+            let word = &calldata[p..p + 32];
+            if (p..p + 32).all(is_known)
+                && word[..30].iter().all(|b| *b == 0)
+                && u64::from(u16::from_be_bytes([word[30], word[31]])) < SHAPE_WORD_MAX
+            {
+                bytes[p..p + 32].copy_from_slice(word);
+                mask[p..p + 32].fill(true);
+            }
+            p += 32;
+        }
+        Self {
+            calldata: bytes.into(),
+            known: Some(mask),
+            value: value.filter(|v| v.is_zero()),
+        }
+    }
+}
+
+impl Known {
+    /// The facts an entry key gives (the selector, and a minimum calldata size).
+    pub fn of_entry(key: crate::summary::EntryKey) -> Self {
+        use crate::summary::EntryKey;
+        match key {
+            EntryKey::Selector(s) => Self {
+                selector: Some(s),
+                min_size: 4,
+                ..Self::default()
+            },
+            EntryKey::Empty => Self {
+                empty: true,
+                ..Self::default()
+            },
+            EntryKey::Any => Self::default(),
+        }
+    }
+
+    /// `len` calldata bytes from `start` (zero-padded), when the whole calldata is known.
+    fn calldata_bytes(&self, start: U256, len: usize, out: &mut Vec<u8>) -> bool {
+        let Some(frame) = &self.frame else {
+            return false;
+        };
+        let start = usize::try_from(start).ok();
+        if let (Some(mask), Some(s)) = (&frame.known, start)
+            && mask.iter().skip(s).take(len).any(|k| !k)
+        {
+            return false;
+        }
+        let have = start.and_then(|s| frame.calldata.get(s..)).unwrap_or(&[]);
+        let n = have.len().min(len);
+        out.extend_from_slice(&have[..n]);
+        out.extend(std::iter::repeat_n(0, len - n));
+        true
+    }
 }
 
 /// The builder: hash-consing, constant folding and simplification.
@@ -363,6 +455,13 @@ impl Pool {
         if v == Env::CallDataSize && self.known.empty {
             return self.small(0);
         }
+        if let Some(frame) = &self.known.frame {
+            match (v, frame.value) {
+                (Env::CallDataSize, _) => return self.small(frame.calldata.len() as u64),
+                (Env::CallValue, Some(value)) => return self.constant(value),
+                _ => {}
+            }
+        }
         let width = match v {
             Env::Caller | Env::Origin | Env::Address | Env::Coinbase => 160,
             Env::CallDataSize | Env::Timestamp | Env::Number => 64,
@@ -378,6 +477,12 @@ impl Pool {
         }
         if off == TOP {
             return TOP;
+        }
+        if let Some(o) = self.as_const(off) {
+            let mut word = Vec::with_capacity(32);
+            if self.known.calldata_bytes(o, 32, &mut word) {
+                return self.constant(U256::from_be_slice(&word));
+            }
         }
         let d = self.d(off) + 1;
         self.intern(Node::CallData(off), d, 256)
@@ -410,7 +515,13 @@ impl Pool {
                     out.extend_from_slice(b.get(shift as usize..(shift + len) as usize)?);
                 }
                 Seg::Code { start, len } => self.code_bytes(start, len as usize, &mut out),
-                Seg::CallData { .. } | Seg::Unknown { .. } => return None,
+                Seg::CallData { start, len } => {
+                    let start = self.as_const(start)?;
+                    if !self.known.calldata_bytes(start, len as usize, &mut out) {
+                        return None;
+                    }
+                }
+                Seg::Unknown { .. } => return None,
             }
         }
         Some(out)
@@ -600,6 +711,13 @@ impl Pool {
                 if a == b {
                     return self.small(0);
                 }
+                // `(x + c1) - (x + c2)` = `c1 - c2`: lengths of memory regions measured between
+                // two pointers of one allocation, whatever its (symbolic) base.
+                let (xa, c1) = self.base_offset(a);
+                let (xb, c2) = self.base_offset(b);
+                if xa == xb {
+                    return self.constant(c1.wrapping_sub(c2));
+                }
                 if let Some(c) = cb {
                     let neg = self.constant(U256::ZERO.wrapping_sub(c));
                     return self.bin(BinOp::Add, a, neg);
@@ -653,6 +771,17 @@ impl Pool {
         };
         let d = self.d(a).max(self.d(b)) + 1;
         self.intern(Node::Bin(op, a, b), d, width)
+    }
+
+    /// `e` as `base + constant` (the constant is zero when `e` is not such a sum).
+    fn base_offset(&self, e: Expr) -> (Expr, U256) {
+        match *self.node(e) {
+            Node::Bin(BinOp::Add, x, y) => match self.as_const(y) {
+                Some(c) => (x, c),
+                None => (e, U256::ZERO),
+            },
+            _ => (e, U256::ZERO),
+        }
     }
 
     /// Splits `e` into a base and a small constant offset (`x + 0x20` → `(x, 0x20)`; a small
@@ -893,6 +1022,110 @@ impl ExprTable {
         };
         memo.set(e, v);
         v
+    }
+
+    /// Evaluates `e` byte by byte: its value and a mask of the bytes that are known (bit `i`
+    /// for byte `i`, most significant first). A selector OR-ed into a word whose other bytes
+    /// are unknown, or a word concatenated from known and unknown pieces, keeps its known bytes.
+    pub fn eval_partial(&self, e: Expr, env: &mut dyn EvalEnv, memo: &mut Memo) -> (U256, u32) {
+        self.eval_partial_d(e, env, 0, memo)
+    }
+
+    fn eval_partial_d(
+        &self,
+        e: Expr,
+        env: &mut dyn EvalEnv,
+        depth: u32,
+        memo: &mut Memo,
+    ) -> (U256, u32) {
+        const ALL: u32 = u32::MAX;
+        if let Some(v) = self.eval_d(e, env, depth, memo) {
+            return (v, ALL);
+        }
+        if depth > MAX_DEPTH as u32 + 2 {
+            return (U256::ZERO, 0);
+        }
+        match self.node(e) {
+            Node::Concat(segs) => {
+                let mut bytes = [0u8; 32];
+                let mut known = 0u32;
+                let mut p = 0usize;
+                for seg in segs.iter() {
+                    let n = seg.len();
+                    let mut buf = Vec::with_capacity(n);
+                    if let Seg::Word { e, shift, .. } = *seg {
+                        let (v, m) = self.eval_partial_d(e, env, depth + 1, memo);
+                        let b = v.to_be_bytes::<32>();
+                        for i in 0..n {
+                            let src = shift as usize + i;
+                            if p + i < 32 && src < 32 && m & (1 << (31 - src)) != 0 {
+                                bytes[p + i] = b[src];
+                                known |= 1 << (31 - (p + i));
+                            }
+                        }
+                    } else if self
+                        .eval_segs_d(std::slice::from_ref(seg), env, depth + 1, &mut buf, memo)
+                        .is_some()
+                    {
+                        for (i, b) in buf.iter().enumerate().take(32usize.saturating_sub(p)) {
+                            bytes[p + i] = *b;
+                            known |= 1 << (31 - (p + i));
+                        }
+                    }
+                    p += n;
+                }
+                (U256::from_be_bytes(bytes), known)
+            }
+            Node::Bin(op @ (BinOp::And | BinOp::Or), x, y) => {
+                let (a, ma) = self.eval_partial_d(*x, env, depth + 1, memo);
+                let (b, mb) = self.eval_partial_d(*y, env, depth + 1, memo);
+                let (ab, bb) = (a.to_be_bytes::<32>(), b.to_be_bytes::<32>());
+                let mut known = 0u32;
+                for i in 0..32 {
+                    let bit = 1 << (31 - i);
+                    let (ka, kb) = (ma & bit != 0, mb & bit != 0);
+                    // A known zero decides AND; a known 0xff decides OR.
+                    let absorbing = if *op == BinOp::And { 0x00 } else { 0xff };
+                    if (ka && (kb || ab[i] == absorbing)) || (kb && bb[i] == absorbing) {
+                        known |= bit;
+                    }
+                }
+                let v = op.apply(a, b);
+                let bytes = v.to_be_bytes::<32>();
+                // Bytes decided by one side only: take the absorbing value.
+                let mut out = [0u8; 32];
+                for i in 0..32 {
+                    let bit = 1 << (31 - i);
+                    out[i] = if ma & mb & bit != 0 {
+                        bytes[i]
+                    } else if *op == BinOp::And {
+                        0
+                    } else {
+                        0xff
+                    };
+                }
+                (U256::from_be_bytes(out), known)
+            }
+            Node::Bin(op @ (BinOp::Shl | BinOp::Shr), k, x) => {
+                let Some(k) = self.eval_d(*k, env, depth + 1, memo) else {
+                    return (U256::ZERO, 0);
+                };
+                if k >= U256::from(256) || k.as_limbs()[0] % 8 != 0 {
+                    return (U256::ZERO, 0);
+                }
+                let bytes = (k.as_limbs()[0] / 8) as u32;
+                let (v, m) = self.eval_partial_d(*x, env, depth + 1, memo);
+                let v = op.apply(k, v);
+                // Shifting in zeros makes those bytes known.
+                let m = if *op == BinOp::Shl {
+                    m.checked_shl(bytes).unwrap_or(0) | ((1u64 << bytes) - 1) as u32
+                } else {
+                    m.checked_shr(bytes).unwrap_or(0) | !(u32::MAX.checked_shr(bytes).unwrap_or(0))
+                };
+                (v, m)
+            }
+            _ => (U256::ZERO, 0),
+        }
     }
 
     /// Evaluates byte segments into `out`; `None` when some byte is unknown.
@@ -1336,11 +1569,7 @@ mod tests {
 
     #[test]
     fn selector_forms_fold_when_known() {
-        let known = Known {
-            selector: Some(0xa9059cbb),
-            min_size: 4,
-            empty: false,
-        };
+        let known = Known::of_entry(crate::summary::EntryKey::Selector(0xa9059cbb));
         let mut p = Pool::new(Default::default(), known, 1000);
         let z = p.small(0);
         let w0 = p.calldata(z);
@@ -1361,5 +1590,89 @@ mod tests {
         let cds = p.env(Env::CallDataSize);
         let four = p.small(4);
         assert_eq!(fold(&mut p, BinOp::Lt, cds, four), Some(U256::ZERO));
+    }
+
+    #[test]
+    fn distances_between_pointers_of_one_allocation_fold() {
+        let mut p = Pool::new(Default::default(), Known::default(), 1000);
+        // A free-memory pointer that depends on RETURNDATASIZE (⊤), as solc allocates it.
+        let c = p.small(0x3f);
+        let base = p.bin(BinOp::Add, TOP, c);
+        let (hi, lo) = (p.small(0x4ff), p.small(0x47f));
+        let end = p.bin(BinOp::Add, base, hi);
+        let start = p.bin(BinOp::Add, base, lo);
+        assert_eq!(
+            {
+                let d = p.bin(BinOp::Sub, end, start);
+                p.as_const(d)
+            },
+            Some(U256::from(0x80))
+        );
+        assert_eq!(
+            {
+                let d = p.bin(BinOp::Sub, end, base);
+                p.as_const(d)
+            },
+            Some(U256::from(0x4ff))
+        );
+    }
+
+    #[test]
+    fn known_frame_calldata_folds_and_shapes_keep_small_words() {
+        let mut data = vec![0xa9, 0x05, 0x9c, 0xbb];
+        let mut offset = [0u8; 32];
+        offset[31] = 0x40;
+        data.extend_from_slice(&offset);
+        data.extend_from_slice(&[0x11; 32]); // an address-like word
+        let facts = FrameFacts::shape(&data, None, Some(U256::from(5)));
+        let mask = facts.known.as_deref().expect("a shape has a mask");
+        assert!(mask[..36].iter().all(|k| *k));
+        assert!(mask[36..].iter().all(|k| !*k));
+        assert_eq!(facts.value, None, "a non-zero value stays symbolic");
+        let known = Known {
+            frame: Some(facts),
+            ..Known::of_entry(crate::summary::EntryKey::Selector(0xa9059cbb))
+        };
+        let mut p = Pool::new(Default::default(), known, 1000);
+        let four = p.small(4);
+        let first = p.calldata(four);
+        assert_eq!(p.as_const(first), Some(U256::from(0x40)));
+        let at = p.small(36);
+        let word = p.calldata(at);
+        assert_eq!(p.as_const(word), None);
+        let size = p.env(Env::CallDataSize);
+        assert_eq!(p.as_const(size), Some(U256::from(68)));
+    }
+
+    #[test]
+    fn partial_evaluation_keeps_a_selector_ored_into_an_unknown_word() {
+        let mut p = Pool::new(Default::default(), Known::default(), 1000);
+        let low = p.constant(U256::MAX >> 32);
+        let unknown_low = p.bin(BinOp::And, TOP, low);
+        let sel = p.constant(U256::from(0x23b872ddu64) << 224);
+        let word = p.bin(BinOp::Or, unknown_low, sel);
+        let t = p.freeze();
+        struct Nothing;
+        impl EvalEnv for Nothing {
+            fn calldata(&mut self, _: U256, _: usize, _: &mut Vec<u8>) -> bool {
+                false
+            }
+            fn env(&mut self, _: Env) -> Option<U256> {
+                None
+            }
+            fn sload(&mut self, _: U256) -> Option<U256> {
+                None
+            }
+            fn code(&mut self, _: u32, _: usize, _: &mut Vec<u8>) {}
+        }
+        let mut memo = Memo::default();
+        memo.begin(t.len());
+        assert_eq!(t.eval_memo(word, &mut Nothing, &mut memo), None);
+        let (v, known) = t.eval_partial(word, &mut Nothing, &mut memo);
+        assert_eq!(
+            known, 0xf000_0000,
+            "exactly the four selector bytes are known"
+        );
+        assert_eq!(v.to_be_bytes::<32>()[..4], [0x23, 0xb8, 0x72, 0xdd]);
     }
 }

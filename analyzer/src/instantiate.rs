@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::{
     AccessSet, Location, Widening, WideningReason,
     cache::{Cache, CodeEntry},
-    expr::{Env, EvalEnv, Expr, ExprTable, Memo, Seg},
+    expr::{Env, EvalEnv, Expr, ExprTable, FrameFacts, Memo, Seg},
     interpret::AnalysisLimits,
     proxy::{self, BEACON_IMPLEMENTATION_SLOTS, BEACON_SLOT, CodeProxy, IMPLEMENTATION_SLOTS},
     summary::{CallInput, CallKind, Effect, EntryKey},
@@ -27,6 +27,15 @@ pub const MAX_CALL_DEPTH: u32 = 8;
 pub const MAX_FRAMES: u32 = 64;
 /// Most pre-state reads (storage, nonce, code) per transaction.
 pub const MAX_STATE_READS: u32 = 512;
+/// Most frames per transaction analysed again with their own calldata.
+pub const MAX_SPECIALISED: u32 = 8;
+/// Disjuncts kept per program point when a frame is analysed with its own calldata: enough
+/// for the iterations of a loop over a calldata array to stay apart.
+const SPECIALISED_STATES_PER_POINT: usize = 16;
+/// Instructions interpreted per frame specialised to its exact calldata (paid per frame,
+/// unlike a shape's summary, which frames alike share): a frame that needs more keeps the
+/// better of its general and shape summaries.
+const EXACT_MAX_STEPS: u32 = 8_000;
 /// Longest calldata built for a nested call.
 const MAX_CALLDATA: usize = 1 << 17;
 /// Cancun's activation timestamp on mainnet (EIP-6780 changes SELFDESTRUCT).
@@ -200,6 +209,11 @@ pub(crate) struct Inst<'a> {
     details: Vec<WideningDetail>,
     reads_left: u32,
     frames: u32,
+    /// Frames analysed again with their own calldata.
+    specialised: u32,
+    /// Whether every frame that can call out is analysed with its own calldata (the second
+    /// pass for a transaction the general summaries widen to the whole state).
+    specialise: bool,
     everything: bool,
     sload_memo: Vec<(Address, U256, U256)>,
     /// Fingerprints of the frames instantiated so far: a frame identical to one already
@@ -316,6 +330,7 @@ impl<'a> Inst<'a> {
         state: &'a dyn StateView,
         block: &'a BlockContext,
         origin: Address,
+        specialise: bool,
     ) -> Self {
         Self {
             cache,
@@ -327,6 +342,8 @@ impl<'a> Inst<'a> {
             details: Vec::new(),
             reads_left: MAX_STATE_READS,
             frames: 0,
+            specialised: 0,
+            specialise,
             everything: false,
             sload_memo: Vec::new(),
             seen_frames: Vec::new(),
@@ -335,6 +352,11 @@ impl<'a> Inst<'a> {
             memos: MEMOS.take(),
             accounts: Vec::with_capacity(8),
         }
+    }
+
+    /// Whether the prediction so far widens to the whole state.
+    pub(crate) fn everything(&self) -> bool {
+        self.everything
     }
 
     pub(crate) fn finish(mut self) -> Prediction {
@@ -415,7 +437,8 @@ impl<'a> Inst<'a> {
                 reason,
             });
         }
-        if self.details.len() < 32 {
+        // The first whole-state widening is always kept: it is the one that matters.
+        if self.details.len() < 32 || everything {
             self.details.push(WideningDetail {
                 reason,
                 everything,
@@ -604,7 +627,43 @@ impl<'a> Inst<'a> {
             self.run_frame(inner);
             return;
         }
-        let summary = f.entry.entry(f.key, self.limits);
+        let mut summary = f.entry.entry(f.key, self.limits);
+        if self.specialise
+            && summary.open
+            && f.data.size_known
+            && self.specialised < MAX_SPECIALISED
+        {
+            // The general summary leaves a target open (or this is the second, specialising
+            // pass); the frame's calldata is known, so analyse this frame on its own: loops
+            // over calldata arrays get their real bounds, branches on calldata are decided.
+            self.specialised += 1;
+            let limits = AnalysisLimits {
+                max_states_per_point: SPECIALISED_STATES_PER_POINT,
+                ..*self.limits
+            };
+            // First the frame's calldata shape (shared by frames alike); if that is not
+            // enough, everything known of this very frame.
+            let facts = FrameFacts::shape(&f.data.bytes, f.data.mask.as_deref(), f.value);
+            let mut frame_summary = f.entry.shaped_entry(f.key, facts, &limits);
+            if frame_summary.open || !frame_summary.complete {
+                let facts = FrameFacts {
+                    calldata: Bytes::copy_from_slice(&f.data.bytes),
+                    known: f.data.mask.clone(),
+                    value: f.value,
+                };
+                let limits = AnalysisLimits {
+                    max_steps: limits.max_steps.min(EXACT_MAX_STEPS),
+                    ..limits
+                };
+                let exact = f.entry.shaped_entry(f.key, facts, &limits);
+                if exact.complete || !frame_summary.complete {
+                    frame_summary = exact;
+                }
+            }
+            if frame_summary.complete || !summary.complete {
+                summary = frame_summary;
+            }
+        }
         let t = &summary.exprs;
         // Reads and writes of one slot share its expression (and mapping slots share their
         // inner hashes): the memo evaluates each once.
@@ -789,13 +848,28 @@ impl<'a> Inst<'a> {
         let mut all = true;
         for s in input.segs.iter() {
             let before = bytes.len();
-            if !self.eval_seg(t, s, f, &mut bytes) {
-                bytes.truncate(before);
-                bytes.extend(std::iter::repeat_n(0, s.len()));
-                mask.extend(std::iter::repeat_n(false, s.len()));
-                all = false;
-            } else {
+            if self.eval_seg(t, s, f, &mut bytes) {
                 mask.extend(std::iter::repeat_n(true, bytes.len() - before));
+                continue;
+            }
+            bytes.truncate(before);
+            all = false;
+            match *s {
+                Seg::Word { e, shift, len } => {
+                    // Keep the bytes that are known (a selector in a partly unknown word).
+                    let (v, known) = self.with_env(f, |env, memo| t.eval_partial(e, env, memo));
+                    let b = v.to_be_bytes::<32>();
+                    let end = (shift as usize + len as usize).min(32);
+                    for (i, byte) in b.iter().enumerate().take(end).skip(shift as usize) {
+                        let k = known & (1 << (31 - i)) != 0;
+                        bytes.push(if k { *byte } else { 0 });
+                        mask.push(k);
+                    }
+                }
+                _ => {
+                    bytes.extend(std::iter::repeat_n(0, s.len()));
+                    mask.extend(std::iter::repeat_n(false, s.len()));
+                }
             }
         }
         if let Some((start, len)) = input.tail {

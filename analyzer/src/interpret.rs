@@ -15,7 +15,7 @@ use crate::{
     WideningReason,
     cfg::{Code, is_defined},
     domain::{DYN_EXTENT, MAX_READ, MemSrc, State},
-    expr::{BinOp, Env, Expr, Known, Node, Pool, Seg, TOP, UnOp},
+    expr::{BinOp, Env, Expr, FrameFacts, Known, Node, Pool, Seg, TOP, UnOp},
     summary::{CallInput, CallKind, Effect, EntryKey, EntrySummary},
 };
 
@@ -84,19 +84,27 @@ struct Interp<'a> {
 
 /// Analyses one entry of `code`.
 pub fn analyze_entry(code: &Code, key: EntryKey, limits: &AnalysisLimits) -> EntrySummary {
-    let known = match key {
-        EntryKey::Selector(s) => Known {
-            selector: Some(s),
-            min_size: 4,
-            empty: false,
-        },
-        EntryKey::Empty => Known {
-            selector: None,
-            min_size: 0,
-            empty: true,
-        },
-        EntryKey::Any => Known::default(),
+    analyze(code, key, Known::of_entry(key), limits)
+}
+
+/// Analyses one entry of `code` for one frame whose calldata length (and some or all of its
+/// bytes, and maybe its value) are known: a specialisation, not cached by code hash. Loops over
+/// calldata arrays unroll with their real lengths, branches on known calldata are decided,
+/// and targets computed from calldata resolve.
+pub fn analyze_frame(
+    code: &Code,
+    key: EntryKey,
+    facts: FrameFacts,
+    limits: &AnalysisLimits,
+) -> EntrySummary {
+    let known = Known {
+        frame: Some(facts),
+        ..Known::of_entry(key)
     };
+    analyze(code, key, known, limits)
+}
+
+fn analyze(code: &Code, key: EntryKey, known: Known, limits: &AnalysisLimits) -> EntrySummary {
     let mut it = Interp {
         code,
         limits: *limits,
@@ -131,13 +139,16 @@ pub fn analyze_entry(code: &Code, key: EntryKey, limits: &AnalysisLimits) -> Ent
             break;
         }
     }
-    EntrySummary {
+    let mut summary = EntrySummary {
         key,
         exprs: it.pool.freeze(),
         effects: it.effects,
         steps: it.steps,
         complete: it.complete,
-    }
+        open: false,
+    };
+    summary.open = summary.has_open_effect();
+    summary
 }
 
 fn bin_op(op: u8) -> Option<BinOp> {
@@ -295,7 +306,7 @@ impl Interp<'_> {
     /// Interprets from `pc` until the path ends or reaches a join point. `false` when the
     /// step budget ran out.
     fn run(&mut self, mut pc: usize, mut st: State) -> bool {
-        let start = pc;
+        let mut start = pc;
         loop {
             if self.steps >= self.limits.max_steps {
                 return false;
@@ -584,16 +595,18 @@ impl Interp<'_> {
                             self.jump(t, st);
                             return true;
                         }
-                        Some(_) => {
-                            self.arrive(insn.next, st);
-                            return true;
-                        }
-                        None => {
-                            self.jump(t, st.clone());
-                            self.arrive(insn.next, st);
-                            return true;
-                        }
+                        Some(_) => {}
+                        None => self.jump(t, st.clone()),
                     }
+                    // The fall-through has no other predecessor unless it is a JUMPDEST: go
+                    // on without storing the state there.
+                    if self.code.is_jumpdest(insn.next) {
+                        self.arrive(insn.next, st);
+                        return true;
+                    }
+                    pc = insn.next;
+                    start = pc;
+                    continue;
                 }
                 opcode::STOP | opcode::RETURN | opcode::REVERT | opcode::INVALID => return true,
                 _ => {

@@ -92,8 +92,21 @@ impl Analyzer {
     /// assert!(p.access.widenings.is_empty());
     /// ```
     pub fn predict(&self, tx: &TxInput, block: &BlockContext, state: &dyn StateView) -> Prediction {
-        let mut inst = instantiate::Inst::new(&self.cache, &self.limits, state, block, tx.from);
+        let mut inst =
+            instantiate::Inst::new(&self.cache, &self.limits, state, block, tx.from, false);
         inst.transaction(tx);
+        if !inst.everything() {
+            return inst.finish();
+        }
+        // The cached summaries widen to the whole state: analyse the frames again, each with
+        // what is known of its own calldata, and keep that if it does better.
+        let general = inst.finish();
+        let mut inst =
+            instantiate::Inst::new(&self.cache, &self.limits, state, block, tx.from, true);
+        inst.transaction(tx);
+        if inst.everything() {
+            return general;
+        }
         inst.finish()
     }
 

@@ -119,9 +119,43 @@ pub struct EntrySummary {
     pub steps: u32,
     /// Whether the analysis reached its fixed point within its bound.
     pub complete: bool,
+    /// Whether some effect stays open without knowing the frame's calldata (see
+    /// [`Self::has_open_effect`]).
+    pub open: bool,
 }
 
 impl EntrySummary {
+    /// Whether some effect stays open without knowing the frame's calldata: a call, account
+    /// or self-destruct target, or a created address, that depends on ⊤, a call whose
+    /// calldata (or selector) is lost, or a widening. Such
+    /// an entry is worth analysing again for one frame whose calldata is known
+    /// ([`crate::interpret::analyze_frame`]).
+    pub fn has_open_effect(&self) -> bool {
+        let t = &self.exprs;
+        self.effects.iter().any(|e| match e {
+            Effect::Read(_) | Effect::Write(_) => false,
+            Effect::Account(a) | Effect::SelfDestruct(a) => t.has_top(*a),
+            Effect::Call { target, input, .. } => {
+                // A callee whose calldata is lost runs every one of its entries.
+                t.has_top(*target)
+                    || (input.segs.is_empty() && input.tail.is_none() && t.has_top(input.len))
+                    || input
+                        .segs
+                        .first()
+                        .is_some_and(|s| matches!(s, Seg::Unknown { .. }))
+            }
+            Effect::Create { salt, init, .. } => {
+                salt.is_some_and(|s| t.has_top(s))
+                    || init.iter().any(|s| match *s {
+                        Seg::Unknown { .. } => true,
+                        Seg::Word { e, .. } | Seg::CallData { start: e, .. } => t.has_top(e),
+                        Seg::Code { .. } => false,
+                    })
+            }
+            Effect::Widen(_) => true,
+        })
+    }
+
     /// Renders one effect as text (`write keccak(caller . 0x3)`).
     pub fn render_effect(&self, e: &Effect) -> String {
         let t = &self.exprs;
