@@ -157,6 +157,29 @@ impl Data<'_> {
         true
     }
 
+    /// Appends `len` bytes from `off` and their knownness (partly unknown calldata forwarded
+    /// as a whole); `false` when the bytes past the end are of unknown number.
+    fn copy(&self, off: U256, len: usize, out: &mut Vec<u8>, mask: &mut Vec<bool>) -> bool {
+        let Ok(off) = usize::try_from(off) else {
+            return false;
+        };
+        mask.truncate(out.len());
+        for p in off..off.saturating_add(len) {
+            match self.bytes.get(p) {
+                Some(b) => {
+                    out.push(*b);
+                    mask.push(self.known(p));
+                }
+                None if self.size_known => {
+                    out.push(0);
+                    mask.push(true);
+                }
+                None => return false,
+            }
+        }
+        true
+    }
+
     fn key(&self) -> EntryKey {
         if self.size_known && self.bytes.is_empty() {
             return EntryKey::Empty;
@@ -878,6 +901,12 @@ impl<'a> Inst<'a> {
             match (start, len.and_then(|l| usize::try_from(l).ok())) {
                 (Some(s), Some(l)) if l <= MAX_CALLDATA && f.data.read(s, l, &mut bytes) => {
                     mask.resize(bytes.len(), true);
+                }
+                // Forwarding partly known calldata (a proxy): the known bytes stay known.
+                (Some(s), Some(l))
+                    if l <= MAX_CALLDATA && f.data.copy(s, l, &mut bytes, &mut mask) =>
+                {
+                    all = false;
                 }
                 _ => {
                     return Data {

@@ -139,10 +139,11 @@ impl EntrySummary {
                 // A callee whose calldata is lost runs every one of its entries.
                 t.has_top(*target)
                     || (input.segs.is_empty() && input.tail.is_none() && t.has_top(input.len))
-                    || input
-                        .segs
-                        .first()
-                        .is_some_and(|s| matches!(s, Seg::Unknown { .. }))
+                    || input.segs.first().is_some_and(|s| match *s {
+                        Seg::Unknown { .. } => true,
+                        Seg::Word { e, .. } => t.has_top(e),
+                        Seg::CallData { .. } | Seg::Code { .. } => false,
+                    })
             }
             Effect::Create { salt, init, .. } => {
                 salt.is_some_and(|s| t.has_top(s))

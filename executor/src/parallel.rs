@@ -352,7 +352,7 @@ fn run_dependency_driven(
                     }
                     let end = (start + claim).min(n);
                     for (i, &needed) in (start..end).zip(&start_after[start..end]) {
-                        if committed.load(Ordering::Acquire) < needed {
+                        if needed > 0 && committed.load(Ordering::Acquire) < needed {
                             // A predecessor may sit in this very batch: hand it over first.
                             if !batch.is_empty() && sender.send(std::mem::take(&mut batch)).is_err()
                             {
