@@ -13,6 +13,9 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Like other command-line tools, stop quietly when the reader of our output goes away
+    // (`foresight predict ... | head`) instead of panicking on the closed pipe.
+    sigpipe::reset();
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(code) => code,
