@@ -36,11 +36,25 @@ pub struct CodeEntry {
     entries: RwLock<HashMap<EntryKey, Arc<EntrySummary>>>,
     /// Summaries specialised to a calldata shape (see [`FrameFacts::shape`]).
     shaped: RwLock<HashMap<(EntryKey, FrameFacts), Arc<EntrySummary>>>,
+    /// Summaries specialised to one frame's exact calldata (kept apart, so that one-off
+    /// frames never crowd out the shapes that frames alike share).
+    exact: RwLock<HashMap<(EntryKey, FrameFacts), Arc<EntrySummary>>>,
     contract: OnceLock<Arc<ContractSummary>>,
 }
 
+/// What a specialised summary is specialised to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Specialisation {
+    /// A calldata shape, shared by frames alike (at most [`MAX_SHAPES_PER_CODE`] kept).
+    Shape,
+    /// One frame's calldata (at most [`MAX_EXACT_PER_CODE`] kept).
+    Exact,
+}
+
 /// Most calldata shapes kept per code (past it, new shapes are analysed but not kept).
-const MAX_SHAPES_PER_CODE: usize = 64;
+pub const MAX_SHAPES_PER_CODE: usize = 64;
+/// Most exact-calldata summaries kept per code.
+pub const MAX_EXACT_PER_CODE: usize = 64;
 
 impl CodeEntry {
     fn new(hash: B256, raw: Bytes) -> Self {
@@ -53,6 +67,7 @@ impl CodeEntry {
             proxy,
             entries: RwLock::new(HashMap::default()),
             shaped: RwLock::new(HashMap::default()),
+            exact: RwLock::new(HashMap::default()),
             contract: OnceLock::new(),
         }
     }
@@ -71,23 +86,28 @@ impl CodeEntry {
         }
     }
 
-    /// The summary of one entry for frames whose calldata has the shape `facts`, analysed on
-    /// first use with `limits`.
-    pub fn shaped_entry(
+    /// The summary of one entry for frames whose calldata is known as `facts` (a shape, or one
+    /// frame's exact calldata), analysed on first use with `limits`.
+    pub fn specialised_entry(
         &self,
         key: EntryKey,
         facts: FrameFacts,
+        kind: Specialisation,
         limits: &AnalysisLimits,
     ) -> Arc<EntrySummary> {
+        let (cache, bound) = match kind {
+            Specialisation::Shape => (&self.shaped, MAX_SHAPES_PER_CODE),
+            Specialisation::Exact => (&self.exact, MAX_EXACT_PER_CODE),
+        };
         let k = (key, facts);
-        if let Ok(map) = self.shaped.read()
+        if let Ok(map) = cache.read()
             && let Some(s) = map.get(&k)
         {
             return s.clone();
         }
         let s = Arc::new(analyze_frame(&self.code, key, k.1.clone(), limits));
-        match self.shaped.write() {
-            Ok(mut map) if map.len() < MAX_SHAPES_PER_CODE => map.entry(k).or_insert(s).clone(),
+        match cache.write() {
+            Ok(mut map) if map.len() < bound => map.entry(k).or_insert(s).clone(),
             _ => s,
         }
     }
@@ -175,10 +195,12 @@ impl Cache {
             for e in m.values() {
                 let general = e.entries.read().ok();
                 let shaped = e.shaped.read().ok();
+                let exact = e.exact.read().ok();
                 let all = general
                     .iter()
                     .flat_map(|m| m.values())
-                    .chain(shaped.iter().flat_map(|m| m.values()));
+                    .chain(shaped.iter().flat_map(|m| m.values()))
+                    .chain(exact.iter().flat_map(|m| m.values()));
                 for s in all {
                     st.entries += 1;
                     st.steps += s.steps as u64;

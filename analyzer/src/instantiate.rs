@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::{
     AccessSet, Location, Widening, WideningReason,
-    cache::{Cache, CodeEntry},
+    cache::{Cache, CodeEntry, Specialisation},
     expr::{Env, EvalEnv, Expr, ExprTable, FrameFacts, Memo, Seg},
     interpret::AnalysisLimits,
     proxy::{self, BEACON_IMPLEMENTATION_SLOTS, BEACON_SLOT, CodeProxy, IMPLEMENTATION_SLOTS},
@@ -234,8 +234,9 @@ pub(crate) struct Inst<'a> {
     frames: u32,
     /// Frames analysed again with their own calldata.
     specialised: u32,
-    /// Whether every frame that can call out is analysed with its own calldata (the second
-    /// pass for a transaction the general summaries widen to the whole state).
+    /// Whether frames whose general summary leaves something open are analysed with their
+    /// own calldata (the second pass, for a transaction the general summaries widen to the
+    /// whole state).
     specialise: bool,
     everything: bool,
     sload_memo: Vec<(Address, U256, U256)>,
@@ -656,9 +657,9 @@ impl<'a> Inst<'a> {
             && f.data.size_known
             && self.specialised < MAX_SPECIALISED
         {
-            // The general summary leaves a target open (or this is the second, specialising
-            // pass); the frame's calldata is known, so analyse this frame on its own: loops
-            // over calldata arrays get their real bounds, branches on calldata are decided.
+            // The general summary leaves something open and the frame's calldata is known, so
+            // analyse this frame on its own: loops over calldata arrays get their real bounds,
+            // branches on calldata are decided.
             self.specialised += 1;
             let limits = AnalysisLimits {
                 max_states_per_point: SPECIALISED_STATES_PER_POINT,
@@ -667,7 +668,9 @@ impl<'a> Inst<'a> {
             // First the frame's calldata shape (shared by frames alike); if that is not
             // enough, everything known of this very frame.
             let facts = FrameFacts::shape(&f.data.bytes, f.data.mask.as_deref(), f.value);
-            let mut frame_summary = f.entry.shaped_entry(f.key, facts, &limits);
+            let mut frame_summary =
+                f.entry
+                    .specialised_entry(f.key, facts, Specialisation::Shape, &limits);
             if frame_summary.open || !frame_summary.complete {
                 let facts = FrameFacts {
                     calldata: Bytes::copy_from_slice(&f.data.bytes),
@@ -678,7 +681,9 @@ impl<'a> Inst<'a> {
                     max_steps: limits.max_steps.min(EXACT_MAX_STEPS),
                     ..limits
                 };
-                let exact = f.entry.shaped_entry(f.key, facts, &limits);
+                let exact = f
+                    .entry
+                    .specialised_entry(f.key, facts, Specialisation::Exact, &limits);
                 if exact.complete || !frame_summary.complete {
                     frame_summary = exact;
                 }
