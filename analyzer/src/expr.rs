@@ -306,10 +306,7 @@ impl FrameFacts {
         let mut p = 4;
         while p + 32 <= calldata.len() {
             let word = &calldata[p..p + 32];
-            if (p..p + 32).all(is_known)
-                && word[..30].iter().all(|b| *b == 0)
-                && u64::from(u16::from_be_bytes([word[30], word[31]])) < SHAPE_WORD_MAX
-            {
+            if (p..p + 32).all(is_known) && U256::from_be_slice(word) < U256::from(SHAPE_WORD_MAX) {
                 bytes[p..p + 32].copy_from_slice(word);
                 mask[p..p + 32].fill(true);
             }
@@ -1080,29 +1077,21 @@ impl ExprTable {
                 let (a, ma) = self.eval_partial_d(*x, env, depth + 1, memo);
                 let (b, mb) = self.eval_partial_d(*y, env, depth + 1, memo);
                 let (ab, bb) = (a.to_be_bytes::<32>(), b.to_be_bytes::<32>());
+                let both = op.apply(a, b).to_be_bytes::<32>();
+                // A known zero decides AND; a known 0xff decides OR.
+                let absorbing = if *op == BinOp::And { 0x00 } else { 0xff };
                 let mut known = 0u32;
-                for i in 0..32 {
-                    let bit = 1 << (31 - i);
-                    let (ka, kb) = (ma & bit != 0, mb & bit != 0);
-                    // A known zero decides AND; a known 0xff decides OR.
-                    let absorbing = if *op == BinOp::And { 0x00 } else { 0xff };
-                    if (ka && (kb || ab[i] == absorbing)) || (kb && bb[i] == absorbing) {
-                        known |= bit;
-                    }
-                }
-                let v = op.apply(a, b);
-                let bytes = v.to_be_bytes::<32>();
-                // Bytes decided by one side only: take the absorbing value.
                 let mut out = [0u8; 32];
                 for i in 0..32 {
                     let bit = 1 << (31 - i);
-                    out[i] = if ma & mb & bit != 0 {
-                        bytes[i]
-                    } else if *op == BinOp::And {
-                        0
-                    } else {
-                        0xff
-                    };
+                    let (ka, kb) = (ma & bit != 0, mb & bit != 0);
+                    if ka && kb {
+                        out[i] = both[i];
+                        known |= bit;
+                    } else if (ka && ab[i] == absorbing) || (kb && bb[i] == absorbing) {
+                        out[i] = absorbing;
+                        known |= bit;
+                    }
                 }
                 (U256::from_be_bytes(out), known)
             }
