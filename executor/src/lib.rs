@@ -13,6 +13,7 @@ mod recorder;
 mod sequential;
 mod state;
 mod transact;
+mod writes;
 
 pub use error::ExecutionError;
 pub use header::{HeaderMismatch, check_header, receipts};

@@ -29,7 +29,8 @@ pub struct ObservedAccess {
 }
 
 impl ObservedAccess {
-    /// Derives the access set of one run.
+    /// Derives the access set of one run from its `reads` (sorted by location, each once: the
+    /// first value seen) and its resulting `state`.
     ///
     /// `recipient` is the top-level recipient of a value transfer when it may be a pure credit
     /// (not the sender, not the beneficiary, not a precompile); if it has no code, the
@@ -43,8 +44,6 @@ impl ObservedAccess {
         fee: U256,
         recipient: Option<Address>,
     ) -> Self {
-        reads.sort_by_key(|(location, _)| *location);
-        reads.dedup_by(|later, earlier| later.0 == earlier.0);
         let clears_empty = spec.is_enabled_in(SpecId::SPURIOUS_DRAGON);
 
         let mut before: AddressMap<[Option<U256>; 3]> = AddressMap::default();

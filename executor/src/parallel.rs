@@ -422,10 +422,9 @@ fn run_dependency_driven(
                         }
                     }
                 };
-                guard.apply(&run, coinbase);
+                let mut outcome = guard.apply(run, coinbase);
                 held = Some(guard);
-                cumulative += run.outcome.gas_used;
-                let mut outcome = run.outcome;
+                cumulative += outcome.gas_used;
                 outcome.cumulative_gas_used = cumulative;
                 transactions.push(outcome);
                 next += 1;

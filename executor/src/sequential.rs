@@ -26,9 +26,8 @@ pub fn execute_sequential(block: &Block) -> Result<BlockOutcome, ExecutionError>
         let run = runner
             .run(tx)
             .map_err(|e| ExecutionError::from_evm(index, tx.hash, e))?;
-        runner.view_mut().apply(&run, block.coinbase());
-        cumulative += run.outcome.gas_used;
-        let mut outcome = run.outcome;
+        let mut outcome = runner.view_mut().apply(run, block.coinbase());
+        cumulative += outcome.gas_used;
         outcome.cumulative_gas_used = cumulative;
         transactions.push(outcome);
     }

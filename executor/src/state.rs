@@ -21,19 +21,37 @@ use revm::{
 };
 use serde::Serialize;
 
-use crate::{recorder::code_value, transact::TxRun};
+use crate::{
+    TxOutcome,
+    recorder::code_value,
+    transact::TxRun,
+    writes::{Before, TxWrites},
+};
 
 /// An account as changed by the block so far.
 #[derive(Debug, Clone, Default)]
 struct OverlayAccount {
+    /// The account in the pre-state (`None`: absent), to report the block's net changes.
+    original: Option<AccountSnapshot>,
     /// `None`: the account does not exist (destroyed, or deleted as touched-and-empty).
     info: Option<AccountInfo>,
-    storage: HashMap<U256, U256>,
+    storage: HashMap<U256, SlotValue>,
     /// The pre-state's storage no longer applies (self-destruct or re-creation).
     storage_cleared: bool,
 }
 
+/// A slot the block wrote.
+#[derive(Debug, Clone, Copy)]
+struct SlotValue {
+    /// Its value in the pre-state (meaningless once the account's storage is cleared).
+    original: U256,
+    current: U256,
+}
+
 /// Pre-state plus the writes committed so far. Cloning it is never needed: readers share it.
+///
+/// Every changed account and slot remembers its pre-state value, so neither validation nor the
+/// block's net changes look the pre-state up again.
 #[derive(Debug)]
 pub struct BlockState<'a> {
     base: &'a PreState,
@@ -59,31 +77,40 @@ impl<'a> BlockState<'a> {
     }
 
     /// The first of `reads` whose value is not the current one: (location, value read, current
-    /// value). Reads of one account's fields share a single lookup (the last few accounts
-    /// looked up are remembered; reads come sorted by kind, then address).
+    /// value).
+    ///
+    /// The reads must have been made against this state's pre-state or against this state
+    /// itself at some earlier point (as every run of the block is): a location the block has
+    /// not written since holds its pre-state value, which is what such a read saw, so only
+    /// written locations are compared. Reads of one account's fields share a single lookup
+    /// (the last few accounts looked up are remembered; reads come sorted by kind, then
+    /// address).
     pub fn first_mismatch(&self, reads: &[(Location, U256)]) -> Option<(Location, U256, U256)> {
         const REMEMBERED: usize = 4;
-        let mut recent: [Option<(Address, Option<&AccountInfo>)>; REMEMBERED] = [None; REMEMBERED];
+        let mut recent: [Option<(Address, Option<&OverlayAccount>)>; REMEMBERED] =
+            [None; REMEMBERED];
         let mut next_slot = 0;
         for (location, seen) in reads {
+            let address = location.address();
+            let cached = recent
+                .iter()
+                .flatten()
+                .find(|(a, _)| *a == address)
+                .map(|(_, overlay)| *overlay);
+            let overlay = cached.unwrap_or_else(|| {
+                let overlay = self.accounts.get(&address);
+                recent[next_slot % REMEMBERED] = Some((address, overlay));
+                next_slot += 1;
+                overlay
+            });
+            let Some(overlay) = overlay else { continue };
             let current = match *location {
-                Location::Storage { .. } => self.value_of(location),
-                Location::Balance { address }
-                | Location::Nonce { address }
-                | Location::Code { address } => {
-                    let cached = recent
-                        .iter()
-                        .flatten()
-                        .find(|(a, _)| *a == address)
-                        .map(|(_, info)| *info);
-                    let info = cached.unwrap_or_else(|| {
-                        let info = self.info(&address);
-                        recent[next_slot % REMEMBERED] = Some((address, info));
-                        next_slot += 1;
-                        info
-                    });
-                    account_field(location, info)
-                }
+                Location::Storage { slot, .. } => match overlay.storage.get(&slot) {
+                    Some(value) => value.current,
+                    None if overlay.storage_cleared => U256::ZERO,
+                    None => continue,
+                },
+                _ => account_field(location, overlay.info.as_ref()),
             };
             if current != *seen {
                 return Some((*location, *seen, current));
@@ -92,14 +119,18 @@ impl<'a> BlockState<'a> {
         None
     }
 
-    fn account_mut(&mut self, address: Address) -> &mut OverlayAccount {
+    /// The overlay entry of `address`, made from the pre-state if the block has not changed
+    /// the account yet.
+    fn overlay_mut(&mut self, address: Address) -> &mut OverlayAccount {
         let base = self.base;
-        self.accounts
-            .entry(address)
-            .or_insert_with(|| OverlayAccount {
-                info: base.account(&address).map(|a| a.info.clone()),
+        self.accounts.entry(address).or_insert_with(|| {
+            let info = base.account(&address).map(|a| &a.info);
+            OverlayAccount {
+                original: info.map(AccountSnapshot::of),
+                info: info.cloned(),
                 ..OverlayAccount::default()
-            })
+            }
+        })
     }
 
     /// The account at `address` as it stands, without cloning.
@@ -126,37 +157,46 @@ impl<'a> BlockState<'a> {
 
     /// Applies one transaction's resulting state (revm's journal output).
     pub fn commit(&mut self, state: &EvmState) {
-        let clears_empty = self.spec.is_enabled_in(SpecId::SPURIOUS_DRAGON);
-        for (address, account) in state {
-            if !account.is_touched() {
-                continue;
-            }
-            if account.is_selfdestructed() {
-                let entry = self.accounts.entry(*address).or_default();
-                entry.info = None;
-                entry.storage.clear();
-                entry.storage_cleared = true;
-                continue;
-            }
-            if let Some(code) = &account.info.code
-                && !code.is_empty()
-            {
-                self.codes
-                    .entry(account.info.code_hash)
-                    .or_insert_with(|| code.clone());
-            }
-            let entry = self.accounts.entry(*address).or_default();
-            if account.is_created() {
-                entry.storage.clear();
-                entry.storage_cleared = true;
-            }
-            entry.info = if clears_empty && account.info.is_empty() {
-                None
-            } else {
-                Some(account.info.clone())
+        self.apply_writes(TxWrites::new(state, &[], self.spec));
+    }
+
+    /// Applies the changes of one run.
+    fn apply_writes(&mut self, writes: TxWrites) {
+        let TxWrites {
+            accounts,
+            slots,
+            codes,
+        } = writes;
+        for (hash, code) in codes {
+            self.codes.entry(hash).or_insert(code);
+        }
+        for account in accounts {
+            let entry = match account.before {
+                // What the run saw of an account the block had not changed is the pre-state.
+                Before::Seen(original) => {
+                    self.accounts
+                        .entry(account.address)
+                        .or_insert_with(|| OverlayAccount {
+                            original,
+                            ..OverlayAccount::default()
+                        })
+                }
+                Before::Unseen => self.overlay_mut(account.address),
             };
-            for (slot, value) in account.changed_storage_slots() {
-                entry.storage.insert(*slot, value.present_value());
+            if account.storage_reset {
+                entry.storage.clear();
+                entry.storage_cleared = true;
+            }
+            entry.info = account.after;
+            for write in &slots[account.slots] {
+                entry
+                    .storage
+                    .entry(write.slot)
+                    .and_modify(|value| value.current = write.after)
+                    .or_insert(SlotValue {
+                        original: write.before,
+                        current: write.after,
+                    });
             }
         }
     }
@@ -164,14 +204,26 @@ impl<'a> BlockState<'a> {
     /// Applies one run: its state changes, its transfer credits as deltas on top of the current
     /// balances (the run may have seen an older balance; it never looked at it), and the
     /// beneficiary's fee.
-    pub(crate) fn apply(&mut self, run: &TxRun, beneficiary: Address) {
-        let credits: Vec<(Address, U256)> = run
-            .outcome
+    pub(crate) fn apply(&mut self, run: TxRun, beneficiary: Address) -> TxOutcome {
+        let TxRun {
+            outcome,
+            writes,
+            fee,
+        } = run;
+        let credits: Vec<(Address, U256)> = outcome
             .access
             .transfer_credits(beneficiary)
-            .map(|(address, amount)| (address, self.value_of(&Location::balance(address)) + amount))
+            .map(|(address, amount)| {
+                let current = match self.accounts.get(&address) {
+                    Some(overlay) => overlay.info.as_ref().map_or(U256::ZERO, |i| i.balance),
+                    None => writes
+                        .balance_before(address)
+                        .unwrap_or_else(|| self.value_of(&Location::balance(address))),
+                };
+                (address, current + amount)
+            })
             .collect();
-        self.commit(&run.state);
+        self.apply_writes(writes);
         for (address, balance) in credits {
             if let Some(info) = self
                 .accounts
@@ -181,7 +233,8 @@ impl<'a> BlockState<'a> {
                 info.balance = balance;
             }
         }
-        self.credit(beneficiary, run.fee);
+        self.credit(beneficiary, fee);
+        outcome
     }
 
     /// Adds `amount` to the balance of `address` (a commutative credit: the coinbase fee, a
@@ -190,38 +243,33 @@ impl<'a> BlockState<'a> {
         if amount.is_zero() {
             return;
         }
-        let entry = self.account_mut(address);
+        let entry = self.overlay_mut(address);
         let info = entry.info.get_or_insert_with(AccountInfo::default);
         info.balance = info.balance.saturating_add(amount);
     }
 
-    /// How the account at `address` differs from the pre-state, if it does.
-    fn change_of(&self, address: &Address, overlay: &OverlayAccount) -> Option<AccountChange> {
-        let before = self.base.account(address);
-        let before_info = before.map(|a| AccountSnapshot::of(&a.info));
+    /// How `overlay` differs from the pre-state, if it does.
+    fn change_of(overlay: &OverlayAccount) -> Option<AccountChange> {
         let after_info = overlay.info.as_ref().map(AccountSnapshot::of);
         let storage: BTreeMap<U256, U256> = overlay
             .storage
             .iter()
-            .filter(|(slot, value)| {
+            .filter(|(_, value)| {
                 let old = if overlay.storage_cleared {
                     U256::ZERO
                 } else {
-                    before
-                        .and_then(|a| a.storage.get(*slot).copied())
-                        .unwrap_or_default()
+                    value.original
                 };
-                old != **value
+                old != value.current
             })
-            .map(|(s, v)| (*s, *v))
+            .map(|(slot, value)| (*slot, value.current))
             .collect();
-        (before_info != after_info || !storage.is_empty() || overlay.storage_cleared).then_some(
-            AccountChange {
+        (overlay.original != after_info || !storage.is_empty() || overlay.storage_cleared)
+            .then_some(AccountChange {
                 account: after_info,
                 storage_cleared: overlay.storage_cleared,
                 storage,
-            },
-        )
+            })
     }
 
     /// The block's net changes against the pre-state, in address and slot order.
@@ -229,7 +277,7 @@ impl<'a> BlockState<'a> {
         let accounts = self
             .accounts
             .iter()
-            .filter_map(|(address, overlay)| Some((*address, self.change_of(address, overlay)?)))
+            .filter_map(|(address, overlay)| Some((*address, Self::change_of(overlay)?)))
             .collect();
         StateChanges { accounts }
     }
@@ -239,7 +287,7 @@ impl<'a> BlockState<'a> {
         let mut changed: Vec<(Address, AccountChange)> = self
             .accounts
             .par_iter()
-            .filter_map(|(address, overlay)| Some((*address, self.change_of(address, overlay)?)))
+            .filter_map(|(address, overlay)| Some((*address, Self::change_of(overlay)?)))
             .collect();
         changed.par_sort_unstable_by_key(|(address, _)| *address);
         StateChanges {
@@ -268,7 +316,7 @@ impl DatabaseRef for BlockState<'_> {
     fn storage_ref(&self, address: Address, index: U256) -> Result<U256, Self::Error> {
         match self.accounts.get(&address) {
             Some(overlay) => match overlay.storage.get(&index) {
-                Some(value) => Ok(*value),
+                Some(value) => Ok(value.current),
                 None if overlay.storage_cleared => Ok(U256::ZERO),
                 None => self.base.storage_ref(address, index),
             },
@@ -304,7 +352,7 @@ pub struct AccountSnapshot {
 }
 
 impl AccountSnapshot {
-    fn of(info: &AccountInfo) -> Self {
+    pub(crate) fn of(info: &AccountInfo) -> Self {
         Self {
             balance: info.balance,
             nonce: info.nonce,

@@ -16,18 +16,20 @@ use revm::{
         result::{EVMError, InvalidTransaction},
     },
     handler::Handler,
-    state::EvmState,
 };
 
-use crate::{ObservedAccess, TxOutcome, beneficiary::DeferredBeneficiary, recorder::RecordingDb};
+use crate::{
+    ObservedAccess, TxOutcome, beneficiary::DeferredBeneficiary, recorder::RecordingDb,
+    writes::TxWrites,
+};
 
 /// The result of running one transaction, not yet committed.
 #[derive(Debug)]
 pub(crate) struct TxRun {
     /// Receipt contents and actual access set; `cumulative_gas_used` is filled in at commit.
     pub(crate) outcome: TxOutcome,
-    /// revm's resulting state, to commit.
-    pub(crate) state: EvmState,
+    /// What it changed, to commit.
+    pub(crate) writes: TxWrites,
     /// The deferred beneficiary fee, to credit at commit.
     pub(crate) fee: U256,
 }
@@ -75,8 +77,11 @@ where
         let mut handler = DeferredBeneficiary::new();
         let outcome = handler.run(&mut self.evm);
         let state = self.evm.finalize();
-        let reads = self.evm.ctx.journaled_state.database.take_reads();
+        let mut reads = self.evm.ctx.journaled_state.database.take_reads();
         let result = outcome?;
+        reads.sort_by_key(|(location, _)| *location);
+        reads.dedup_by(|later, earlier| later.0 == earlier.0);
+        let writes = TxWrites::new(&state, &reads, self.block.spec);
         let fee = handler.fee();
         let coinbase = self.block.coinbase();
         let access = ObservedAccess::derive(
@@ -89,7 +94,7 @@ where
         );
         Ok(TxRun {
             outcome: TxOutcome::new(tx.hash, tx.env.tx_type, result, 0, access),
-            state,
+            writes,
             fee,
         })
     }
