@@ -4,10 +4,12 @@
 //! sequential one.
 
 mod beneficiary;
+mod changes;
 mod error;
 mod header;
 mod observed;
 mod outcome;
+mod overlay;
 mod parallel;
 mod recorder;
 mod sequential;
@@ -15,6 +17,7 @@ mod state;
 mod transact;
 mod writes;
 
+pub use changes::{AccountChange, AccountSnapshot, ChangedAccounts, StateChanges};
 pub use error::ExecutionError;
 pub use header::{HeaderMismatch, check_header, receipts};
 pub use observed::ObservedAccess;
@@ -23,4 +26,4 @@ pub use parallel::{
     ExecutionMetrics, ExecutionMode, ParallelConfig, ParallelOutcome, Reexecution, execute_parallel,
 };
 pub use sequential::execute_sequential;
-pub use state::{AccountChange, AccountSnapshot, BlockState, StateChanges};
+pub use state::BlockState;

@@ -146,13 +146,13 @@ impl BlockOutcome {
                 .state
                 .accounts
                 .iter()
-                .find(|(k, v)| other.state.accounts.get(*k) != Some(*v))
+                .find(|(k, v)| other.state.accounts.get(k) != Some(*v))
                 .or_else(|| {
                     other
                         .state
                         .accounts
                         .iter()
-                        .find(|(k, _)| !self.state.accounts.contains_key(*k))
+                        .find(|(k, _)| !self.state.accounts.contains_key(k))
                 })
                 .map(|(k, _)| *k);
             return Some(format!("post-state differs at {address:?}"));

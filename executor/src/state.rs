@@ -6,10 +6,14 @@
 
 use std::{collections::BTreeMap, convert::Infallible};
 
-use alloy_primitives::{
-    Address, B256, U256,
-    map::{AddressMap, B256Map, HashMap},
+use crate::{
+    AccountChange, AccountSnapshot, ChangedAccounts, StateChanges, TxOutcome,
+    overlay::{Overlay, OverlayAccount, SlotValue},
+    recorder::code_value,
+    transact::TxRun,
+    writes::{Before, TxWrites},
 };
+use alloy_primitives::{Address, B256, U256, map::B256Map};
 use foresight_analyzer::Location;
 use foresight_corpus::PreState;
 use rayon::prelude::*;
@@ -19,34 +23,6 @@ use revm::{
     primitives::hardfork::SpecId,
     state::{AccountInfo, EvmState},
 };
-use serde::Serialize;
-
-use crate::{
-    TxOutcome,
-    recorder::code_value,
-    transact::TxRun,
-    writes::{Before, TxWrites},
-};
-
-/// An account as changed by the block so far.
-#[derive(Debug, Clone, Default)]
-struct OverlayAccount {
-    /// The account in the pre-state (`None`: absent), to report the block's net changes.
-    original: Option<AccountSnapshot>,
-    /// `None`: the account does not exist (destroyed, or deleted as touched-and-empty).
-    info: Option<AccountInfo>,
-    storage: HashMap<U256, SlotValue>,
-    /// The pre-state's storage no longer applies (self-destruct or re-creation).
-    storage_cleared: bool,
-}
-
-/// A slot the block wrote.
-#[derive(Debug, Clone, Copy)]
-struct SlotValue {
-    /// Its value in the pre-state (meaningless once the account's storage is cleared).
-    original: U256,
-    current: U256,
-}
 
 /// Pre-state plus the writes committed so far. Cloning it is never needed: readers share it.
 ///
@@ -56,7 +32,7 @@ struct SlotValue {
 pub struct BlockState<'a> {
     base: &'a PreState,
     spec: SpecId,
-    accounts: AddressMap<OverlayAccount>,
+    accounts: Overlay,
     codes: B256Map<Bytecode>,
 }
 
@@ -71,7 +47,7 @@ impl<'a> BlockState<'a> {
         Self {
             base,
             spec,
-            accounts: AddressMap::with_capacity_and_hasher(accounts, Default::default()),
+            accounts: Overlay::with_capacity(accounts),
             codes: B256Map::default(),
         }
     }
@@ -123,7 +99,7 @@ impl<'a> BlockState<'a> {
     /// the account yet.
     fn overlay_mut(&mut self, address: Address) -> &mut OverlayAccount {
         let base = self.base;
-        self.accounts.entry(address).or_insert_with(|| {
+        self.accounts.get_or_insert_with(address, || {
             let info = base.account(&address).map(|a| &a.info);
             OverlayAccount {
                 original: info.map(AccountSnapshot::of),
@@ -175,8 +151,7 @@ impl<'a> BlockState<'a> {
                 // What the run saw of an account the block had not changed is the pre-state.
                 Before::Seen(original) => {
                     self.accounts
-                        .entry(account.address)
-                        .or_insert_with(|| OverlayAccount {
+                        .get_or_insert_with(account.address, || OverlayAccount {
                             original,
                             ..OverlayAccount::default()
                         })
@@ -274,24 +249,27 @@ impl<'a> BlockState<'a> {
 
     /// The block's net changes against the pre-state, in address and slot order.
     pub fn changes(&self) -> StateChanges {
-        let accounts = self
+        let changed = self
             .accounts
+            .entries()
             .iter()
             .filter_map(|(address, overlay)| Some((*address, Self::change_of(overlay)?)))
             .collect();
-        StateChanges { accounts }
+        StateChanges {
+            accounts: ChangedAccounts::from_unsorted(changed),
+        }
     }
 
     /// [`Self::changes`], computed on the current rayon pool.
     pub fn changes_parallel(&self) -> StateChanges {
-        let mut changed: Vec<(Address, AccountChange)> = self
+        let changed = self
             .accounts
+            .entries()
             .par_iter()
             .filter_map(|(address, overlay)| Some((*address, Self::change_of(overlay)?)))
             .collect();
-        changed.par_sort_unstable_by_key(|(address, _)| *address);
         StateChanges {
-            accounts: changed.into_iter().collect(),
+            accounts: ChangedAccounts::from_unsorted_parallel(changed),
         }
     }
 }
@@ -338,45 +316,6 @@ fn account_field(location: &Location, info: Option<&AccountInfo>) -> U256 {
         Location::Code { .. } => code_value(info),
         Location::Storage { .. } => U256::ZERO,
     }
-}
-
-/// Balance, nonce and code hash of an account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct AccountSnapshot {
-    /// Balance in wei.
-    pub balance: U256,
-    /// Nonce.
-    pub nonce: u64,
-    /// Code hash.
-    pub code_hash: B256,
-}
-
-impl AccountSnapshot {
-    pub(crate) fn of(info: &AccountInfo) -> Self {
-        Self {
-            balance: info.balance,
-            nonce: info.nonce,
-            code_hash: info.code_hash,
-        }
-    }
-}
-
-/// How one account differs after the block.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AccountChange {
-    /// The account afterwards; `None` when it no longer exists.
-    pub account: Option<AccountSnapshot>,
-    /// Whether its pre-state storage was wiped (self-destruct or re-creation).
-    pub storage_cleared: bool,
-    /// Slots whose value differs from before.
-    pub storage: BTreeMap<U256, U256>,
-}
-
-/// The block's net post-state changes, deterministically ordered.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct StateChanges {
-    /// Changed accounts by address.
-    pub accounts: BTreeMap<Address, AccountChange>,
 }
 
 #[cfg(test)]
@@ -428,7 +367,7 @@ mod tests {
             U256::from(80)
         );
         let changes = state.changes();
-        let change = &changes.accounts[&a];
+        let change = changes.accounts.get(&a).unwrap();
         assert_eq!(change.account.unwrap().nonce, 4);
         assert_eq!(change.storage.len(), 1, "slot 7 is unchanged");
         assert_eq!(state.changes_parallel(), changes);
@@ -460,7 +399,8 @@ mod tests {
             U256::ZERO
         );
         assert_eq!(state.value_of(&Location::balance(a)), U256::ZERO);
-        let change = &state.changes().accounts[&a];
+        let changes = state.changes();
+        let change = changes.accounts.get(&a).unwrap();
         assert!(change.storage_cleared && change.account.is_none());
     }
 

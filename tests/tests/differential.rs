@@ -98,7 +98,7 @@ fn a_coinbase_reader_sees_every_earlier_fee() {
         .unwrap();
     call(&mut block, 3, TxKind::Call(reader), &[], 100_000);
     let outcome = assert_parallel_matches(&block);
-    let stored = outcome.state.accounts[&reader].storage[&U256::ZERO];
+    let stored = outcome.state.accounts.get(&reader).unwrap().storage[&U256::ZERO];
     let fees: u64 = outcome.transactions[..3].iter().map(|t| t.gas_used).sum();
     let priority = U256::from(workload::PRIORITY_FEE);
     assert_eq!(
@@ -155,7 +155,7 @@ fn self_destruct_and_redeploy_within_the_block() {
     let outcome = assert_parallel_matches(&block);
     assert!(outcome.transactions.iter().all(|t| t.is_success()));
     assert!(outcome.transactions[3].access.writes.len() >= 2);
-    let change = &outcome.state.accounts[&child];
+    let change = outcome.state.accounts.get(&child).unwrap();
     assert_eq!(change.account, None, "destroyed at the end of the block");
     assert!(change.storage_cleared);
 }

@@ -143,7 +143,11 @@ fn every_workload_succeeds_and_lands_near_its_gas_target() {
 fn transfers_move_ether_in_one_layer() {
     let (block, outcome) = run(Workload::Transfers, &params(GAS, 1, 0.3));
     let to = target(&block, 0);
-    let balance = outcome.state.accounts[&to]
+    let balance = outcome
+        .state
+        .accounts
+        .get(&to)
+        .unwrap()
         .account
         .expect("the recipient exists")
         .balance;
@@ -199,8 +203,8 @@ fn swaps_really_swap_in_one_layer() {
     let pairs = outcome
         .state
         .accounts
-        .values()
-        .filter(|a| a.storage.contains_key(&U256::from(3)))
+        .iter()
+        .filter(|(_, a)| a.storage.contains_key(&U256::from(3)))
         .count();
     assert_eq!(pairs, n);
     assert_eq!(oracle_layers(&outcome), 1);
@@ -220,7 +224,7 @@ fn proxy_erc20_keeps_balances_in_the_proxy_in_one_layer() {
     let targets: std::collections::BTreeSet<Address> = (0..block.transactions.len())
         .map(|i| target(&block, i))
         .collect();
-    for (address, change) in &outcome.state.accounts {
+    for (address, change) in outcome.state.accounts.iter() {
         if !change.storage.is_empty() {
             assert!(targets.contains(address), "{address} is not a proxy");
         }
