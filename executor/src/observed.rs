@@ -5,15 +5,12 @@
 //! Output: [`ObservedAccess`], exact ground truth for the analyzer and the oracle schedule, and
 //! the read set that parallel validation checks.
 
-use alloy_primitives::{Address, U256, map::AddressMap};
+use alloy_primitives::{Address, U256};
 use foresight_analyzer::{AccessSet, Location, Widening, WideningReason};
-use revm::{
-    primitives::{KECCAK_EMPTY, hardfork::SpecId},
-    state::EvmState,
-};
+use revm::{primitives::KECCAK_EMPTY, state::EvmState};
 use serde::Serialize;
 
-use crate::recorder::code_value;
+use crate::{recorder::code_value, writes::TxWrites};
 
 /// What one transaction actually touched.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -30,7 +27,8 @@ pub struct ObservedAccess {
 
 impl ObservedAccess {
     /// Derives the access set of one run from its `reads` (sorted by location, each once: the
-    /// first value seen) and its resulting `state`.
+    /// first value seen), its resulting `state` and the write set made from both (`changes`:
+    /// each touched account before and after).
     ///
     /// `recipient` is the top-level recipient of a value transfer when it may be a pure credit
     /// (not the sender, not the beneficiary, not a precompile); if it has no code, the
@@ -39,58 +37,40 @@ impl ObservedAccess {
     pub(crate) fn derive(
         mut reads: Vec<(Location, U256)>,
         state: &EvmState,
-        spec: SpecId,
+        changes: &TxWrites,
         beneficiary: Address,
         fee: U256,
         recipient: Option<Address>,
     ) -> Self {
-        let clears_empty = spec.is_enabled_in(SpecId::SPURIOUS_DRAGON);
-
-        let mut before: AddressMap<[Option<U256>; 3]> = AddressMap::default();
-        for (location, value) in &reads {
-            let field = match location {
-                Location::Balance { .. } => 0,
-                Location::Nonce { .. } => 1,
-                Location::Code { .. } => 2,
-                Location::Storage { .. } => continue,
-            };
-            before.entry(location.address()).or_default()[field] = Some(*value);
-        }
-
         let mut writes = Vec::new();
         let mut storage_cleared = Vec::new();
-        for (address, account) in state {
-            if !account.is_touched() {
-                continue;
-            }
-            let address = *address;
-            let after: [U256; 3] =
-                if account.is_selfdestructed() || (clears_empty && account.info.is_empty()) {
-                    [U256::ZERO; 3]
-                } else {
-                    [
-                        account.info.balance,
-                        U256::from(account.info.nonce),
-                        code_value(Some(&account.info)),
-                    ]
-                };
-            let seen = before.get(&address).copied().unwrap_or_default();
+        for account in &changes.accounts {
+            let address = account.address;
+            let after = account.after.as_ref().map_or([U256::ZERO; 3], |info| {
+                [info.balance, U256::from(info.nonce), code_value(Some(info))]
+            });
             let locations = [
                 Location::balance(address),
                 Location::nonce(address),
                 Location::code(address),
             ];
-            for ((location, new), old) in locations.into_iter().zip(after).zip(seen) {
+            for ((location, new), old) in locations
+                .into_iter()
+                .zip(after)
+                .zip(account.before.fields())
+            {
                 if old != Some(new) {
                     writes.push(location);
                 }
             }
-            if account.is_selfdestructed() {
+            if account.destroyed {
                 storage_cleared.push(address);
             }
-            for (slot, _) in account.changed_storage_slots() {
-                writes.push(Location::storage(address, *slot));
-            }
+            let changed_slots = state
+                .get(&address)
+                .into_iter()
+                .flat_map(|a| a.changed_storage_slots());
+            writes.extend(changed_slots.map(|(slot, _)| Location::storage(address, *slot)));
         }
         writes.sort_unstable();
         storage_cleared.sort_unstable();

@@ -87,7 +87,7 @@ where
         let access = ObservedAccess::derive(
             reads,
             &state,
-            self.block.spec,
+            &writes,
             coinbase,
             fee,
             credit_candidate(tx, coinbase),

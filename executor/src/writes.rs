@@ -28,6 +28,20 @@ pub(crate) enum Before {
 }
 
 impl Before {
+    /// Balance, nonce and code as the recorder encodes them (an absent account reads as zeros;
+    /// `None`: not seen).
+    pub(crate) fn fields(self) -> [Option<U256>; 3] {
+        match self {
+            Self::Seen(Some(s)) => [
+                Some(s.balance),
+                Some(U256::from(s.nonce)),
+                Some(U256::from_be_bytes(s.code_hash.0)),
+            ],
+            Self::Seen(None) => [Some(U256::ZERO); 3],
+            Self::Unseen => [None; 3],
+        }
+    }
+
     /// The account as `reads` (sorted by location, each once) saw it.
     fn from_reads(address: Address, reads: &[(Location, U256)]) -> Self {
         let value = |location: Location| {
@@ -60,6 +74,8 @@ pub(crate) struct AccountWrite {
     /// The account afterwards; `None` when it no longer exists (destroyed, or touched and empty
     /// after Spurious Dragon).
     pub(crate) after: Option<AccountInfo>,
+    /// It self-destructed.
+    pub(crate) destroyed: bool,
     /// Its storage from before the run no longer applies (self-destruct or creation).
     pub(crate) storage_reset: bool,
     /// Its changed slots, in [`TxWrites::slots`].
@@ -99,7 +115,8 @@ impl TxWrites {
             }
             let before = Before::from_reads(*address, reads);
             let start = writes.slots.len();
-            let (after, storage_reset) = if account.is_selfdestructed() {
+            let destroyed = account.is_selfdestructed();
+            let (after, storage_reset) = if destroyed {
                 (None, true)
             } else {
                 let old_code_hash = match before {
@@ -131,6 +148,7 @@ impl TxWrites {
                 address: *address,
                 before,
                 after,
+                destroyed,
                 storage_reset,
                 slots: start..writes.slots.len(),
             });
