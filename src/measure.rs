@@ -59,23 +59,28 @@ pub fn compare(
     runs: usize,
 ) -> Result<(BlockOutcome, Comparison), ExecutionError> {
     let reference = execute_sequential(block)?;
-    let mut last = run(block, source, analyzer, pool, config)?;
-    let mut identical = last.parallel.outcome == reference;
+    let warm_up = run(block, source, analyzer, pool, config)?;
+    let mut identical = warm_up.parallel.outcome == reference;
+    let mut metrics = warm_up.parallel.metrics.clone();
+    drop(warm_up);
     let (mut seq, mut par, mut e2e, mut predict) = (vec![], vec![], vec![], vec![]);
     for _ in 0..runs.max(1) {
+        // Each side's outcome is dropped before the other side runs, so that neither runs
+        // while the other's outcome still holds memory.
         let started = Instant::now();
         let outcome = execute_sequential(block)?;
         seq.push(started.elapsed().as_secs_f64() * 1e3);
         identical &= outcome == reference;
+        drop(outcome);
 
         let started = Instant::now();
-        last = run(block, source, analyzer, pool, config)?;
+        let parallel = run(block, source, analyzer, pool, config)?;
         let total = started.elapsed().as_secs_f64() * 1e3;
         e2e.push(total);
-        let metrics = &last.parallel.metrics;
-        par.push(metrics.execute_ms);
-        predict.push(last.predict_ms);
-        identical &= last.parallel.outcome == reference;
+        par.push(parallel.parallel.metrics.execute_ms);
+        predict.push(parallel.predict_ms);
+        identical &= parallel.parallel.outcome == reference;
+        metrics = parallel.parallel.metrics;
     }
     let seq_ms = median(&mut seq);
     let par_ms = median(&mut par);
@@ -88,7 +93,7 @@ pub fn compare(
         speedup: seq_ms / par_ms.max(f64::MIN_POSITIVE),
         speedup_e2e: seq_ms / e2e_ms.max(f64::MIN_POSITIVE),
         identical,
-        metrics: last.parallel.metrics,
+        metrics,
         runs: runs.max(1),
     };
     Ok((reference, comparison))

@@ -4,12 +4,11 @@
 //! Input: the committed state at the end of a block. Output: [`StateChanges`], ordered by
 //! address and slot, compared between executors and serialized in reports.
 
-use std::collections::BTreeMap;
-
 use alloy_primitives::{Address, B256, U256};
-use rayon::slice::ParallelSliceMut;
-use revm::state::AccountInfo;
-use serde::{Serialize, Serializer};
+use revm::{primitives::KECCAK_EMPTY, state::AccountInfo};
+use serde::Serialize;
+
+use crate::SortedMap;
 
 /// Balance, nonce and code hash of an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -30,6 +29,35 @@ impl AccountSnapshot {
             code_hash: info.code_hash,
         }
     }
+
+    /// A new, empty account: no balance, no nonce, no code.
+    pub(crate) fn empty() -> Self {
+        Self {
+            balance: U256::ZERO,
+            nonce: 0,
+            code_hash: KECCAK_EMPTY,
+        }
+    }
+
+    /// Balance, nonce and code (as its hash) in the encoding the recorder uses for reads.
+    pub(crate) fn fields(&self) -> [U256; 3] {
+        [
+            self.balance,
+            U256::from(self.nonce),
+            U256::from_be_bytes(self.code_hash.0),
+        ]
+    }
+
+    /// The account as revm loads it; its code is fetched by hash when needed.
+    pub(crate) fn to_info(self) -> AccountInfo {
+        AccountInfo {
+            balance: self.balance,
+            nonce: self.nonce,
+            code_hash: self.code_hash,
+            code: None,
+            ..AccountInfo::default()
+        }
+    }
 }
 
 /// How one account differs after the block.
@@ -40,7 +68,7 @@ pub struct AccountChange {
     /// Whether its pre-state storage was wiped (self-destruct or re-creation).
     pub storage_cleared: bool,
     /// Slots whose value differs from before.
-    pub storage: BTreeMap<U256, U256>,
+    pub storage: ChangedSlots,
 }
 
 /// The block's net post-state changes, deterministically ordered.
@@ -50,55 +78,8 @@ pub struct StateChanges {
     pub accounts: ChangedAccounts,
 }
 
-/// Changed accounts in address order: a map by address, stored as one sorted list (built by
-/// one sort, without per-entry insertion; serialized as a map).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ChangedAccounts(Vec<(Address, AccountChange)>);
+/// Changed accounts in address order (serialized as a map).
+pub type ChangedAccounts = SortedMap<Address, AccountChange>;
 
-impl ChangedAccounts {
-    /// Orders `accounts` by address (one entry per address).
-    pub(crate) fn from_unsorted(mut accounts: Vec<(Address, AccountChange)>) -> Self {
-        accounts.sort_unstable_by_key(|(address, _)| *address);
-        Self(accounts)
-    }
-
-    /// [`Self::from_unsorted`], sorting on the current rayon pool.
-    pub(crate) fn from_unsorted_parallel(mut accounts: Vec<(Address, AccountChange)>) -> Self {
-        accounts.par_sort_unstable_by_key(|(address, _)| *address);
-        Self(accounts)
-    }
-
-    /// The change of `address`, if the block changed it.
-    pub fn get(&self, address: &Address) -> Option<&AccountChange> {
-        self.0
-            .binary_search_by_key(address, |(a, _)| *a)
-            .ok()
-            .map(|at| &self.0[at].1)
-    }
-
-    /// Whether the block changed `address`.
-    pub fn contains_key(&self, address: &Address) -> bool {
-        self.get(address).is_some()
-    }
-
-    /// The changed accounts in address order.
-    pub fn iter(&self) -> impl Iterator<Item = (&Address, &AccountChange)> {
-        self.0.iter().map(|(address, change)| (address, change))
-    }
-
-    /// How many accounts changed.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether no account changed.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl Serialize for ChangedAccounts {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.iter())
-    }
-}
+/// Changed slots of one account in slot order (serialized as a map).
+pub type ChangedSlots = SortedMap<U256, U256>;

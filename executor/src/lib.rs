@@ -13,11 +13,12 @@ mod overlay;
 mod parallel;
 mod recorder;
 mod sequential;
+mod sorted_map;
 mod state;
 mod transact;
 mod writes;
 
-pub use changes::{AccountChange, AccountSnapshot, ChangedAccounts, StateChanges};
+pub use changes::{AccountChange, AccountSnapshot, ChangedAccounts, ChangedSlots, StateChanges};
 pub use error::ExecutionError;
 pub use header::{HeaderMismatch, check_header, receipts};
 pub use observed::ObservedAccess;
@@ -26,4 +27,5 @@ pub use parallel::{
     ExecutionMetrics, ExecutionMode, ParallelConfig, ParallelOutcome, Reexecution, execute_parallel,
 };
 pub use sequential::execute_sequential;
+pub use sorted_map::SortedMap;
 pub use state::BlockState;

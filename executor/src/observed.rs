@@ -10,7 +10,7 @@ use foresight_analyzer::{AccessSet, Location, Widening, WideningReason};
 use revm::{primitives::KECCAK_EMPTY, state::EvmState};
 use serde::Serialize;
 
-use crate::{recorder::code_value, writes::TxWrites};
+use crate::writes::TxWrites;
 
 /// What one transaction actually touched.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -46,9 +46,7 @@ impl ObservedAccess {
         let mut storage_cleared = Vec::new();
         for account in &changes.accounts {
             let address = account.address;
-            let after = account.after.as_ref().map_or([U256::ZERO; 3], |info| {
-                [info.balance, U256::from(info.nonce), code_value(Some(info))]
-            });
+            let after = account.after.map_or([U256::ZERO; 3], |info| info.fields());
             let locations = [
                 Location::balance(address),
                 Location::nonce(address),

@@ -6,21 +6,20 @@
 //! Input: accounts as the committed state changes them. Output: lookups by address, and the
 //! entries in first-change order.
 
+use crate::AccountSnapshot;
 use alloy_primitives::{
     Address, U256,
     map::{AddressMap, Entry, HashMap},
 };
-use revm::state::AccountInfo;
-
-use crate::AccountSnapshot;
 
 /// An account as changed by the block so far.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct OverlayAccount {
     /// The account in the pre-state (`None`: absent), to report the block's net changes.
     pub(crate) original: Option<AccountSnapshot>,
-    /// `None`: the account does not exist (destroyed, or deleted as touched-and-empty).
-    pub(crate) info: Option<AccountInfo>,
+    /// `None`: the account does not exist (destroyed, or deleted as touched-and-empty). Its
+    /// code is kept by hash in the block state's code table.
+    pub(crate) info: Option<AccountSnapshot>,
     pub(crate) storage: HashMap<U256, SlotValue>,
     /// The pre-state's storage no longer applies (self-destruct or re-creation).
     pub(crate) storage_cleared: bool,

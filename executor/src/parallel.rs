@@ -28,7 +28,7 @@ use std::{
     time::Instant,
 };
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, B256, U256, map::AddressMap};
 use foresight_analyzer::{AccessSet, Location, WideningReason};
 use foresight_corpus::{Block, PreState};
 use foresight_scheduler::Schedule;
@@ -197,6 +197,7 @@ pub fn execute_parallel(
         .stats(&gas, threads_nz)
         .map_or((1.0, gas.iter().sum()), |s| (s.speedup, s.makespan));
     let estimated_speedup = config.estimated_speedup(&gas, schedule.layers().as_slice(), makespan);
+    let storage_hints = predicted_storage_writes(sets);
     let schedule_ms = started.elapsed().as_secs_f64() * 1e3;
 
     let mut metrics = ExecutionMetrics {
@@ -242,7 +243,8 @@ pub fn execute_parallel(
 
     let started = Instant::now();
     let start_after = start_points(&schedule, n);
-    let (outcome, reexecutions, commit_ms) = run_dependency_driven(block, &start_after, pool)?;
+    let (outcome, reexecutions, commit_ms) =
+        run_dependency_driven(block, &start_after, storage_hints, pool)?;
     metrics.reexecutions = reexecutions;
     metrics.commit_ms = commit_ms;
     metrics.execute_ms = started.elapsed().as_secs_f64() * 1e3;
@@ -258,6 +260,20 @@ fn weight(tx: &foresight_corpus::Transaction) -> u64 {
     } else {
         tx.env.gas_limit
     }
+}
+
+/// Slot writes per contract in `predictions` (a location written by several transactions
+/// counts once per transaction: an upper bound of the slots the block writes).
+fn predicted_storage_writes(predictions: &[AccessSet]) -> AddressMap<usize> {
+    let mut hints = AddressMap::<usize>::default();
+    for set in predictions {
+        for location in &set.writes {
+            if let Location::Storage { address, .. } = location {
+                *hints.entry(*address).or_default() += 1;
+            }
+        }
+    }
+    hints
 }
 
 /// For each transaction, how many transactions must be committed before it may start: one more
@@ -316,16 +332,15 @@ impl DatabaseRef for SharedState<'_> {
 fn run_dependency_driven(
     block: &Block,
     start_after: &[usize],
+    storage_hints: AddressMap<usize>,
     pool: &rayon::ThreadPool,
 ) -> Result<(BlockOutcome, Vec<Reexecution>, f64), ExecutionError> {
     let n = block.transactions.len();
     let coinbase = block.coinbase();
     let mut committing = std::time::Duration::ZERO;
-    let state = SharedState(RwLock::new(BlockState::with_capacity(
-        &block.prestate,
-        block.spec,
-        2 * n + 16,
-    )));
+    let mut block_state = BlockState::with_capacity(&block.prestate, block.spec, 2 * n + 16);
+    block_state.expect_storage_writes(storage_hints);
+    let state = SharedState(RwLock::new(block_state));
     let committed = AtomicUsize::new(0);
     let cursor = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);

@@ -4,16 +4,18 @@
 //! commutative balance credits. Output: a read-only view revm can execute against
 //! ([`DatabaseRef`]), and the block's net [`StateChanges`].
 
-use std::{collections::BTreeMap, convert::Infallible};
+use std::convert::Infallible;
 
 use crate::{
-    AccountChange, AccountSnapshot, ChangedAccounts, StateChanges, TxOutcome,
+    AccountChange, AccountSnapshot, ChangedAccounts, ChangedSlots, StateChanges, TxOutcome,
     overlay::{Overlay, OverlayAccount, SlotValue},
-    recorder::code_value,
     transact::TxRun,
     writes::{Before, TxWrites},
 };
-use alloy_primitives::{Address, B256, U256, map::B256Map};
+use alloy_primitives::{
+    Address, B256, U256,
+    map::{AddressMap, B256Map},
+};
 use foresight_analyzer::Location;
 use foresight_corpus::PreState;
 use rayon::prelude::*;
@@ -34,6 +36,8 @@ pub struct BlockState<'a> {
     spec: SpecId,
     accounts: Overlay,
     codes: B256Map<Bytecode>,
+    /// Expected slot writes per contract: room reserved when its first slot is written.
+    storage_hints: AddressMap<usize>,
 }
 
 impl<'a> BlockState<'a> {
@@ -49,7 +53,15 @@ impl<'a> BlockState<'a> {
             spec,
             accounts: Overlay::with_capacity(accounts),
             codes: B256Map::default(),
+            storage_hints: AddressMap::default(),
         }
+    }
+
+    /// Says how many slots of each contract the block is expected to write (from predicted
+    /// access sets), so that a contract's written slots are stored without rehashing as they
+    /// grow. Only a capacity: wrong hints cost memory or time, never correctness.
+    pub fn expect_storage_writes(&mut self, hints: AddressMap<usize>) {
+        self.storage_hints = hints;
     }
 
     /// The first of `reads` whose value is not the current one: (location, value read, current
@@ -86,7 +98,7 @@ impl<'a> BlockState<'a> {
                     None if overlay.storage_cleared => U256::ZERO,
                     None => continue,
                 },
-                _ => account_field(location, overlay.info.as_ref()),
+                _ => account_field(location, overlay.info),
             };
             if current != *seen {
                 return Some((*location, *seen, current));
@@ -103,17 +115,20 @@ impl<'a> BlockState<'a> {
             let info = base.account(&address).map(|a| &a.info);
             OverlayAccount {
                 original: info.map(AccountSnapshot::of),
-                info: info.cloned(),
+                info: info.map(AccountSnapshot::of),
                 ..OverlayAccount::default()
             }
         })
     }
 
-    /// The account at `address` as it stands, without cloning.
-    fn info(&self, address: &Address) -> Option<&AccountInfo> {
+    /// The account at `address` as it stands.
+    fn snapshot(&self, address: &Address) -> Option<AccountSnapshot> {
         match self.accounts.get(address) {
-            Some(overlay) => overlay.info.as_ref(),
-            None => self.base.account(address).map(|a| &a.info),
+            Some(overlay) => overlay.info,
+            None => self
+                .base
+                .account(address)
+                .map(|a| AccountSnapshot::of(&a.info)),
         }
     }
 
@@ -127,7 +142,7 @@ impl<'a> BlockState<'a> {
             }
             Location::Balance { address }
             | Location::Nonce { address }
-            | Location::Code { address } => account_field(location, self.info(&address)),
+            | Location::Code { address } => account_field(location, self.snapshot(&address)),
         }
     }
 
@@ -147,6 +162,12 @@ impl<'a> BlockState<'a> {
             self.codes.entry(hash).or_insert(code);
         }
         for account in accounts {
+            let written = &slots[account.slots];
+            let expected = if written.is_empty() {
+                None
+            } else {
+                self.storage_hints.get(&account.address).copied()
+            };
             let entry = match account.before {
                 // What the run saw of an account the block had not changed is the pre-state.
                 Before::Seen(original) => {
@@ -163,7 +184,12 @@ impl<'a> BlockState<'a> {
                 entry.storage_cleared = true;
             }
             entry.info = account.after;
-            for write in &slots[account.slots] {
+            if let Some(expected) = expected
+                && entry.storage.capacity() == 0
+            {
+                entry.storage.reserve(expected);
+            }
+            for write in written {
                 entry
                     .storage
                     .entry(write.slot)
@@ -219,14 +245,15 @@ impl<'a> BlockState<'a> {
             return;
         }
         let entry = self.overlay_mut(address);
-        let info = entry.info.get_or_insert_with(AccountInfo::default);
+        let info = entry.info.get_or_insert_with(AccountSnapshot::empty);
         info.balance = info.balance.saturating_add(amount);
     }
 
-    /// How `overlay` differs from the pre-state, if it does.
-    fn change_of(overlay: &OverlayAccount) -> Option<AccountChange> {
-        let after_info = overlay.info.as_ref().map(AccountSnapshot::of);
-        let storage: BTreeMap<U256, U256> = overlay
+    /// How `overlay` differs from the pre-state, if it does; its slots sorted on the current
+    /// rayon pool when `parallel`.
+    fn change_of(overlay: &OverlayAccount, parallel: bool) -> Option<AccountChange> {
+        let after_info = overlay.info;
+        let slots: Vec<(U256, U256)> = overlay
             .storage
             .iter()
             .filter(|(_, value)| {
@@ -239,12 +266,17 @@ impl<'a> BlockState<'a> {
             })
             .map(|(slot, value)| (*slot, value.current))
             .collect();
-        (overlay.original != after_info || !storage.is_empty() || overlay.storage_cleared)
-            .then_some(AccountChange {
+        (overlay.original != after_info || !slots.is_empty() || overlay.storage_cleared).then(
+            || AccountChange {
                 account: after_info,
                 storage_cleared: overlay.storage_cleared,
-                storage,
-            })
+                storage: if parallel {
+                    ChangedSlots::from_unsorted_parallel(slots)
+                } else {
+                    ChangedSlots::from_unsorted(slots)
+                },
+            },
+        )
     }
 
     /// The block's net changes against the pre-state, in address and slot order.
@@ -253,7 +285,7 @@ impl<'a> BlockState<'a> {
             .accounts
             .entries()
             .iter()
-            .filter_map(|(address, overlay)| Some((*address, Self::change_of(overlay)?)))
+            .filter_map(|(address, overlay)| Some((*address, Self::change_of(overlay, false)?)))
             .collect();
         StateChanges {
             accounts: ChangedAccounts::from_unsorted(changed),
@@ -266,7 +298,7 @@ impl<'a> BlockState<'a> {
             .accounts
             .entries()
             .par_iter()
-            .filter_map(|(address, overlay)| Some((*address, Self::change_of(overlay)?)))
+            .filter_map(|(address, overlay)| Some((*address, Self::change_of(overlay, true)?)))
             .collect();
         StateChanges {
             accounts: ChangedAccounts::from_unsorted_parallel(changed),
@@ -279,7 +311,7 @@ impl DatabaseRef for BlockState<'_> {
 
     fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {
         match self.accounts.get(&address) {
-            Some(overlay) => Ok(overlay.info.clone()),
+            Some(overlay) => Ok(overlay.info.map(AccountSnapshot::to_info)),
             None => self.base.basic_ref(address),
         }
     }
@@ -308,12 +340,17 @@ impl DatabaseRef for BlockState<'_> {
 }
 
 /// The value of an account-field `location` (balance, nonce, or code as the recorder encodes
-/// it) for the account `info` (`None`: absent). A storage slot is no account field: zero.
-fn account_field(location: &Location, info: Option<&AccountInfo>) -> U256 {
+/// it) for the account `info` (`None`: absent, all zero). A storage slot is no account field:
+/// zero.
+fn account_field(location: &Location, info: Option<AccountSnapshot>) -> U256 {
+    let Some(info) = info else {
+        return U256::ZERO;
+    };
+    let [balance, nonce, code] = info.fields();
     match location {
-        Location::Balance { .. } => info.map_or(U256::ZERO, |i| i.balance),
-        Location::Nonce { .. } => info.map_or(U256::ZERO, |i| U256::from(i.nonce)),
-        Location::Code { .. } => code_value(info),
+        Location::Balance { .. } => balance,
+        Location::Nonce { .. } => nonce,
+        Location::Code { .. } => code,
         Location::Storage { .. } => U256::ZERO,
     }
 }

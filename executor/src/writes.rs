@@ -10,11 +10,7 @@ use std::ops::Range;
 
 use alloy_primitives::{Address, B256, U256};
 use foresight_analyzer::Location;
-use revm::{
-    bytecode::Bytecode,
-    primitives::hardfork::SpecId,
-    state::{AccountInfo, EvmState},
-};
+use revm::{bytecode::Bytecode, primitives::hardfork::SpecId, state::EvmState};
 
 use crate::AccountSnapshot;
 
@@ -32,11 +28,7 @@ impl Before {
     /// `None`: not seen).
     pub(crate) fn fields(self) -> [Option<U256>; 3] {
         match self {
-            Self::Seen(Some(s)) => [
-                Some(s.balance),
-                Some(U256::from(s.nonce)),
-                Some(U256::from_be_bytes(s.code_hash.0)),
-            ],
+            Self::Seen(Some(s)) => s.fields().map(Some),
             Self::Seen(None) => [Some(U256::ZERO); 3],
             Self::Unseen => [None; 3],
         }
@@ -72,8 +64,8 @@ pub(crate) struct AccountWrite {
     pub(crate) address: Address,
     pub(crate) before: Before,
     /// The account afterwards; `None` when it no longer exists (destroyed, or touched and empty
-    /// after Spurious Dragon).
-    pub(crate) after: Option<AccountInfo>,
+    /// after Spurious Dragon). New code is in [`TxWrites::codes`].
+    pub(crate) after: Option<AccountSnapshot>,
     /// It self-destructed.
     pub(crate) destroyed: bool,
     /// Its storage from before the run no longer applies (self-destruct or creation).
@@ -140,8 +132,8 @@ impl TxWrites {
                                 after: value.present_value(),
                             }),
                     );
-                let after =
-                    (!(clears_empty && account.info.is_empty())).then(|| account.info.clone());
+                let after = (!(clears_empty && account.info.is_empty()))
+                    .then(|| AccountSnapshot::of(&account.info));
                 (after, account.is_created())
             };
             writes.accounts.push(AccountWrite {
@@ -168,7 +160,7 @@ impl TxWrites {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use revm::state::{Account, AccountStatus, EvmStorageSlot, TransactionId};
+    use revm::state::{Account, AccountInfo, AccountStatus, EvmStorageSlot, TransactionId};
 
     #[test]
     fn befores_come_from_the_reads_and_absent_accounts_read_as_zero_code() {
