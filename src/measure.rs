@@ -14,7 +14,7 @@ use foresight_executor::{
 };
 use serde::Serialize;
 
-use crate::pipeline::{PredictionSource, run};
+use crate::pipeline::{PredictionSource, predictions, run};
 
 /// Medians of interleaved sequential and parallel runs.
 #[derive(Debug, Clone, Serialize)]
@@ -49,7 +49,9 @@ fn median(values: &mut [f64]) -> f64 {
 }
 
 /// Runs `block` sequentially and in parallel `runs` times each, interleaved, after one warm-up
-/// of each (the analyzer cache is warm for the timed runs).
+/// of each (the analyzer cache is warm for the timed runs). Each sequential run, like each
+/// parallel one, follows a prediction of the block, so that both execute in the same conditions
+/// (caches, memory held).
 pub fn compare(
     block: &Block,
     source: PredictionSource,
@@ -65,13 +67,16 @@ pub fn compare(
     drop(warm_up);
     let (mut seq, mut par, mut e2e, mut predict) = (vec![], vec![], vec![], vec![]);
     for _ in 0..runs.max(1) {
-        // Each side's outcome is dropped before the other side runs, so that neither runs
-        // while the other's outcome still holds memory.
+        // Both sides start from the same conditions: the predictions were just made (untimed
+        // here) and are held while executing, and each side's outcome is dropped before the
+        // other side runs.
+        let predictions = pool.install(|| predictions(block, source, analyzer))?;
         let started = Instant::now();
         let outcome = execute_sequential(block)?;
         seq.push(started.elapsed().as_secs_f64() * 1e3);
         identical &= outcome == reference;
         drop(outcome);
+        drop(predictions);
 
         let started = Instant::now();
         let parallel = run(block, source, analyzer, pool, config)?;
