@@ -10,7 +10,8 @@ use std::time::Instant;
 use foresight_analyzer::Analyzer;
 use foresight_corpus::Block;
 use foresight_executor::{
-    BlockOutcome, ExecutionError, ExecutionMetrics, ParallelConfig, execute_sequential,
+    BlockOutcome, ExecutionError, ExecutionMetrics, ParallelConfig, ParallelOutcome,
+    execute_sequential,
 };
 use serde::Serialize;
 
@@ -61,22 +62,24 @@ pub fn compare(
     runs: usize,
 ) -> Result<(BlockOutcome, Comparison), ExecutionError> {
     let reference = execute_sequential(block)?;
-    let warm_up = run(block, source, analyzer, pool, config)?;
-    let mut identical = warm_up.parallel.outcome == reference;
-    let mut metrics = warm_up.parallel.metrics.clone();
+    let ParallelOutcome {
+        outcome: warm_up,
+        mut metrics,
+    } = run(block, source, analyzer, pool, config)?.parallel;
+    let mut identical = warm_up == reference;
     drop(warm_up);
     let (mut seq, mut par, mut e2e, mut predict) = (vec![], vec![], vec![], vec![]);
     for _ in 0..runs.max(1) {
         // Both sides start from the same conditions: the predictions were just made (untimed
         // here) and are held while executing, and each side's outcome is dropped before the
         // other side runs.
-        let predictions = pool.install(|| predictions(block, source, analyzer))?;
+        let primed = pool.install(|| predictions(block, source, analyzer))?;
         let started = Instant::now();
         let outcome = execute_sequential(block)?;
         seq.push(started.elapsed().as_secs_f64() * 1e3);
         identical &= outcome == reference;
         drop(outcome);
-        drop(predictions);
+        drop(primed);
 
         let started = Instant::now();
         let parallel = run(block, source, analyzer, pool, config)?;

@@ -60,11 +60,6 @@ impl<K: Ord, V> SortedMap<K, V> {
         self.0.iter().map(|(key, value)| (key, value))
     }
 
-    /// The keys in order.
-    pub fn keys(&self) -> impl ExactSizeIterator<Item = &K> {
-        self.0.iter().map(|(key, _)| key)
-    }
-
     /// How many entries.
     pub fn len(&self) -> usize {
         self.0.len()
@@ -98,7 +93,7 @@ mod tests {
     #[test]
     fn sorts_once_and_finds_by_key() {
         let map = SortedMap::from_unsorted(vec![(3, 'c'), (1, 'a'), (2, 'b')]);
-        assert_eq!(map.keys().copied().collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(map.iter().map(|(k, _)| *k).collect::<Vec<_>>(), [1, 2, 3]);
         assert_eq!(map.get(&2), Some(&'b'));
         assert_eq!(map[&3], 'c');
         assert!(!map.contains_key(&4));
