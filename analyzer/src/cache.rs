@@ -52,9 +52,9 @@ pub enum Specialisation {
 }
 
 /// Most calldata shapes kept per code (past it, new shapes are analysed but not kept).
-pub const MAX_SHAPES_PER_CODE: usize = 64;
+pub const MAX_SHAPES_PER_CODE: usize = 1024;
 /// Most exact-calldata summaries kept per code.
-pub const MAX_EXACT_PER_CODE: usize = 64;
+pub const MAX_EXACT_PER_CODE: usize = 1024;
 
 impl CodeEntry {
     fn new(hash: B256, raw: Bytes) -> Self {
