@@ -53,7 +53,7 @@ pub enum Specialisation {
 
 /// Most calldata shapes kept per code (past it, new shapes are analysed but not kept).
 pub const MAX_SHAPES_PER_CODE: usize = 1024;
-/// Most exact-calldata summaries kept per code.
+/// Most exact-calldata summaries kept per code (past it, new ones are analysed but not kept).
 pub const MAX_EXACT_PER_CODE: usize = 1024;
 
 impl CodeEntry {
