@@ -11,6 +11,7 @@ mod observed;
 mod outcome;
 mod overlay;
 mod parallel;
+mod pending;
 mod recorder;
 mod sequential;
 mod sorted_map;

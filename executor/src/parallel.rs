@@ -37,6 +37,7 @@ use serde::Serialize;
 
 use crate::{
     BlockOutcome, BlockState, ExecutionError,
+    pending::Pending,
     sequential::{apply_withdrawals, execute_sequential},
     transact::{TxRun, TxRunner},
 };
@@ -347,8 +348,7 @@ fn run_dependency_driven(
     let workers = pool.current_num_threads().max(1) - 1;
     let (sender, receiver) = mpsc::channel::<Vec<(usize, SpeculativeRun)>>();
     let claim = (n / (workers.max(1) * 64)).clamp(1, MAX_CLAIM);
-    let mut slots: Vec<Option<SpeculativeRun>> = Vec::with_capacity(n);
-    slots.resize_with(n, || None);
+    let mut pending = Pending::new();
     let mut transactions = Vec::with_capacity(n);
     let mut reexecutions = Vec::new();
     let mut failure = None;
@@ -393,13 +393,13 @@ fn run_dependency_driven(
         while next < n {
             while let Ok(batch) = receiver.try_recv() {
                 for (i, run) in batch {
-                    slots[i] = Some(run);
+                    pending.insert(i, run);
                 }
             }
             let before = next;
             let commits_started = Instant::now();
             let mut held = None;
-            while let Some(speculative) = slots.get_mut(next).and_then(Option::take) {
+            while let Some(speculative) = pending.take_next() {
                 let tx = &block.transactions[next];
                 let mut guard = held.take().unwrap_or_else(|| state.write());
                 let mismatch = match &speculative {
@@ -457,17 +457,17 @@ fn run_dependency_driven(
                     .compare_exchange(i, i + 1, Ordering::Relaxed, Ordering::Relaxed)
                     .is_ok()
             {
-                slots[i] = Some(runners.run(i, start_after[i]));
+                pending.insert(i, runners.run(i, start_after[i]));
                 continue;
             }
             match receiver.recv() {
                 Ok(batch) => {
                     for (i, run) in batch {
-                        slots[i] = Some(run);
+                        pending.insert(i, run);
                     }
                 }
                 // Every worker is gone with `next` unfinished: run it here (as a re-execution).
-                Err(_) => slots[next] = Some(None),
+                Err(_) => pending.insert(next, None),
             }
         }
     });

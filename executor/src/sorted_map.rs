@@ -30,6 +30,12 @@ impl<K: Ord + Copy + Send, V: Send> SortedMap<K, V> {
         Self(entries)
     }
 
+    /// Takes `entries` already in strictly increasing key order.
+    pub(crate) fn from_sorted(entries: Vec<(K, V)>) -> Self {
+        debug_assert!(entries.windows(2).all(|pair| pair[0].0 < pair[1].0));
+        Self(entries)
+    }
+
     /// [`Self::from_unsorted`], sorting large lists on the current rayon pool.
     pub(crate) fn from_unsorted_parallel(mut entries: Vec<(K, V)>) -> Self {
         if entries.len() >= PARALLEL_SORT_FROM {

@@ -280,28 +280,43 @@ impl<'a> BlockState<'a> {
     }
 
     /// The block's net changes against the pre-state, in address and slot order.
+    ///
+    /// The changed accounts are put in address order through a sort of (address, position)
+    /// pairs, and each change is built in that order: sorting the built changes would move
+    /// every one of them many times.
     pub fn changes(&self) -> StateChanges {
-        let changed = self
-            .accounts
-            .entries()
+        let entries = self.accounts.entries();
+        let mut order: Vec<(Address, usize)> = entries
             .iter()
-            .filter_map(|(address, overlay)| Some((*address, Self::change_of(overlay, false)?)))
+            .enumerate()
+            .map(|(at, (address, _))| (*address, at))
+            .collect();
+        order.sort_unstable();
+        let changed = order
+            .iter()
+            .filter_map(|&(address, at)| Some((address, Self::change_of(&entries[at].1, false)?)))
             .collect();
         StateChanges {
-            accounts: ChangedAccounts::from_unsorted(changed),
+            accounts: ChangedAccounts::from_sorted(changed),
         }
     }
 
     /// [`Self::changes`], computed on the current rayon pool.
     pub fn changes_parallel(&self) -> StateChanges {
-        let changed = self
-            .accounts
-            .entries()
+        let entries = self.accounts.entries();
+        let mut order: Vec<(Address, usize)> = Vec::with_capacity(entries.len());
+        entries
             .par_iter()
-            .filter_map(|(address, overlay)| Some((*address, Self::change_of(overlay, true)?)))
+            .enumerate()
+            .map(|(at, (address, _))| (*address, at))
+            .collect_into_vec(&mut order);
+        order.par_sort_unstable();
+        let changed = order
+            .par_iter()
+            .filter_map(|&(address, at)| Some((address, Self::change_of(&entries[at].1, true)?)))
             .collect();
         StateChanges {
-            accounts: ChangedAccounts::from_unsorted_parallel(changed),
+            accounts: ChangedAccounts::from_sorted(changed),
         }
     }
 }
