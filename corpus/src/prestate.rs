@@ -8,7 +8,7 @@ use std::convert::Infallible;
 
 use alloy_primitives::{
     Address, B256, U256,
-    map::{AddressMap, B256Map, HashMap},
+    map::{AddressMap, B256Map, HashMap, U256Map},
 };
 use alloy_rpc_types_trace::geth::PreStateMode;
 use revm::{DatabaseRef, bytecode::Bytecode, primitives::KECCAK_EMPTY, state::AccountInfo};
@@ -19,7 +19,7 @@ pub struct PreAccount {
     /// Balance, nonce, code hash and analysed code.
     pub info: AccountInfo,
     /// Storage slots present before the block; others are zero.
-    pub storage: HashMap<U256, U256>,
+    pub storage: U256Map<U256>,
 }
 
 /// The state before a block, in memory.
@@ -74,7 +74,7 @@ impl PreState {
         balance: U256,
         nonce: u64,
         code: alloy_primitives::Bytes,
-        storage: HashMap<U256, U256>,
+        storage: U256Map<U256>,
     ) -> Result<(), BadCode> {
         let info = if code.is_empty() {
             AccountInfo::new(balance, nonce, KECCAK_EMPTY, Bytecode::default())

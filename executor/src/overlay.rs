@@ -9,7 +9,7 @@
 use crate::AccountSnapshot;
 use alloy_primitives::{
     Address, U256,
-    map::{AddressMap, Entry, HashMap},
+    map::{AddressMap, Entry, U256Map},
 };
 
 /// An account as changed by the block so far.
@@ -20,7 +20,7 @@ pub(crate) struct OverlayAccount {
     /// `None`: the account does not exist (destroyed, or deleted as touched-and-empty). Its
     /// code is kept by hash in the block state's code table.
     pub(crate) info: Option<AccountSnapshot>,
-    pub(crate) storage: HashMap<U256, SlotValue>,
+    pub(crate) storage: U256Map<SlotValue>,
     /// The pre-state's storage no longer applies (self-destruct or re-creation).
     pub(crate) storage_cleared: bool,
 }

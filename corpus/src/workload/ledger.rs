@@ -5,7 +5,7 @@
 //! Input: addresses and amounts chosen by a generator. Output: accounts and storage slots in a
 //! [`PreState`], consistent with what the contracts would hold after the equivalent calls.
 
-use alloy_primitives::{Address, Bytes, U256, map::HashMap};
+use alloy_primitives::{Address, Bytes, U256, map::U256Map};
 
 use super::contracts::{
     ERC20_CODE, ERC20_TOTAL_SUPPLY_SLOT, erc20_allowance_slot, erc20_balance_slot, transfer_call,
@@ -34,7 +34,7 @@ pub(crate) fn fund(prestate: &mut PreState, address: Address) {
         U256::from(SENDER_ETHER),
         0,
         Bytes::new(),
-        HashMap::default(),
+        U256Map::default(),
     );
 }
 
@@ -53,7 +53,7 @@ pub(crate) fn hot_count(population: u64) -> u64 {
 pub(crate) struct TokenLedger {
     /// Where the token (or the proxy in front of it) lives.
     pub(crate) address: Address,
-    storage: HashMap<U256, U256>,
+    storage: U256Map<U256>,
     supply: U256,
 }
 
@@ -62,7 +62,7 @@ impl TokenLedger {
     pub(crate) fn new(address: Address) -> Self {
         Self {
             address,
-            storage: HashMap::default(),
+            storage: U256Map::default(),
             supply: U256::ZERO,
         }
     }
@@ -88,7 +88,7 @@ impl TokenLedger {
     }
 
     /// The token's storage, total supply included.
-    pub(crate) fn into_storage(mut self) -> HashMap<U256, U256> {
+    pub(crate) fn into_storage(mut self) -> U256Map<U256> {
         if !self.supply.is_zero() {
             self.storage
                 .insert(U256::from(ERC20_TOTAL_SUPPLY_SLOT), self.supply);
