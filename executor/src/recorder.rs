@@ -29,9 +29,15 @@ impl<D> RecordingDb<D> {
         }
     }
 
-    /// The reads recorded since the last call.
+    /// The reads recorded since the last call, sorted by location, each location once with
+    /// the first value read. The recording buffer is kept for the next transaction; the list
+    /// returned is allocated at its exact size.
     pub(crate) fn take_reads(&mut self) -> Vec<(Location, U256)> {
-        std::mem::replace(&mut self.reads, Vec::with_capacity(16))
+        self.reads.sort_by_key(|(location, _)| *location);
+        self.reads.dedup_by(|later, earlier| later.0 == earlier.0);
+        let reads = self.reads.to_vec();
+        self.reads.clear();
+        reads
     }
 
     pub(crate) fn inner_mut(&mut self) -> &mut D {

@@ -77,10 +77,8 @@ where
         let mut handler = DeferredBeneficiary::new();
         let outcome = handler.run(&mut self.evm);
         let state = self.evm.finalize();
-        let mut reads = self.evm.ctx.journaled_state.database.take_reads();
+        let reads = self.evm.ctx.journaled_state.database.take_reads();
         let result = outcome?;
-        reads.sort_by_key(|(location, _)| *location);
-        reads.dedup_by(|later, earlier| later.0 == earlier.0);
         let writes = TxWrites::new(&state, &reads, self.block.spec);
         let fee = handler.fee();
         let coinbase = self.block.coinbase();
