@@ -24,11 +24,12 @@ impl<T> Pending<T> {
         }
     }
 
-    /// Keeps the run of position `at`, which must not be committed yet; a later run of the
-    /// same position replaces it.
+    /// Keeps the run of position `at` (a later run of the same position replaces it); a run of
+    /// a position already handed out is dropped.
     pub(crate) fn insert(&mut self, at: usize, run: T) {
-        debug_assert!(at >= self.next, "position {at} is already committed");
-        let offset = at - self.next;
+        let Some(offset) = at.checked_sub(self.next) else {
+            return;
+        };
         if offset >= self.runs.len() {
             self.runs.resize_with(offset + 1, || None);
         }
@@ -59,7 +60,12 @@ mod tests {
         assert_eq!(pending.take_next(), Some('b'));
         assert_eq!(pending.take_next(), Some('c'));
         assert_eq!(pending.take_next(), None);
+        pending.insert(1, 'x');
         pending.insert(3, 'd');
-        assert_eq!(pending.take_next(), Some('d'));
+        assert_eq!(
+            pending.take_next(),
+            Some('d'),
+            "a stale position is ignored"
+        );
     }
 }
