@@ -1,9 +1,9 @@
 //! A database wrapper that records every value revm reads during one transaction.
 //!
 //! Input: a read-only view ([`DatabaseRef`]). Output: the same view as a revm [`Database`], and
-//! afterwards the locations read, sorted, each with the first value seen. An account load counts as a
-//! read of its balance, nonce and code; the code is read as its hash, or zero when the account
-//! does not exist (so that existence is validated too).
+//! afterwards the locations read, sorted, each with the first value seen. An account load
+//! counts as a read of its balance, nonce and code; the code is read as its hash, or zero when
+//! the account does not exist (so that existence is validated too).
 
 use alloy_primitives::{Address, B256, U256};
 use foresight_analyzer::Location;
