@@ -3,7 +3,7 @@
 //!
 //! Input: a [`Block`]. Output: one [`Prediction`] per transaction, in block order.
 
-use alloy_primitives::{Address, Bytes, U256};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use foresight_analyzer::{AccessSet, Analyzer, BlockContext, Prediction, StateView, TxInput};
 use foresight_corpus::{Block, PreState, Transaction};
 use rayon::prelude::*;
@@ -18,6 +18,10 @@ impl StateView for PreStateView<'_> {
         code.as_ref()
             .filter(|c| !c.is_empty())
             .map(|c| c.original_bytes())
+    }
+
+    fn code_hash(&self, address: Address) -> Option<B256> {
+        Some(self.0.account(&address)?.info.code_hash)
     }
 
     fn storage(&self, address: Address, slot: U256) -> U256 {

@@ -158,8 +158,14 @@ pub struct Cache {
 }
 
 impl Cache {
-    /// The entry for `code`, read from `address` if given.
-    pub fn get(&self, address: Option<Address>, code: &Bytes) -> Arc<CodeEntry> {
+    /// The entry for `code`, read from `address` if given; `known_hash` gives the code's
+    /// keccak256 when the caller already has it (asked only on a miss of the address memo).
+    pub fn get(
+        &self,
+        address: Option<Address>,
+        code: &Bytes,
+        known_hash: impl FnOnce() -> Option<B256>,
+    ) -> Arc<CodeEntry> {
         if let Some(a) = address
             && let Ok(map) = self.by_address.read()
             && let Some((b, e)) = map.get(&a)
@@ -167,7 +173,7 @@ impl Cache {
         {
             return e.clone();
         }
-        let hash = keccak256(code);
+        let hash = known_hash().unwrap_or_else(|| keccak256(code));
         let found = self.by_hash.read().ok().and_then(|m| m.get(&hash).cloned());
         let entry = match found {
             Some(e) => e,
@@ -224,5 +230,26 @@ impl Cache {
     /// Number of distinct codes cached.
     pub fn len(&self) -> usize {
         self.by_hash.read().map(|m| m.len()).unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_known_code_hash_finds_the_entry_that_hashing_finds() {
+        let code = Bytes::from_static(&[0x60, 0x01, 0x60, 0x00, 0x55, 0x00]);
+        let cache = Cache::default();
+        let hashed = cache.get(None, &code, || None);
+        assert_eq!(hashed.hash, keccak256(&code));
+        let given = cache.get(None, &code, || Some(keccak256(&code)));
+        assert!(Arc::ptr_eq(&hashed, &given));
+        // The address memo answers without asking for the hash at all.
+        let a = Address::repeat_byte(7);
+        let first = cache.get(Some(a), &code, || Some(keccak256(&code)));
+        let again = cache.get(Some(a), &code, || panic!("hash asked on a memo hit"));
+        assert!(Arc::ptr_eq(&first, &again) && Arc::ptr_eq(&first, &hashed));
+        assert_eq!(cache.len(), 1);
     }
 }

@@ -5,6 +5,8 @@
 //! context-sensitive storage of states, and memory reads as byte segments (for MLOAD, KECCAK256
 //! and call inputs).
 
+use std::rc::Rc;
+
 use crate::expr::{Expr, Pool, Seg, TOP};
 
 /// Most entries the memory log keeps (the oldest are forgotten: reads of them become ⊤).
@@ -69,8 +71,10 @@ impl MemEntry {
 pub struct State {
     /// The stack, top last.
     pub stack: Vec<Expr>,
-    /// Memory writes, oldest first (later ones shadow earlier ones).
-    pub mem: Vec<MemEntry>,
+    /// Memory writes, oldest first (later ones shadow earlier ones). Shared between the
+    /// states of one path until one of them writes: most blocks never touch memory, so a
+    /// state's copy and its comparison with the states kept at a join point are cheap.
+    pub mem: Rc<Vec<MemEntry>>,
 }
 
 impl State {
@@ -95,7 +99,9 @@ impl State {
 
     /// Forgets all of memory.
     pub fn clear_memory(&mut self) {
-        self.mem.clear();
+        if !self.mem.is_empty() {
+            self.mem = Rc::default();
+        }
     }
 
     /// Records a write; a write at an unknown offset forgets everything.
@@ -113,13 +119,13 @@ impl State {
             len,
             src,
         };
+        let mem = Rc::make_mut(&mut self.mem);
         // Entries fully covered by the new one can never be read again.
-        self.mem
-            .retain(|m| !(m.base == base && m.off >= off && m.end() <= new.end()));
-        if self.mem.len() >= MAX_MEM_ENTRIES {
-            self.mem.remove(0);
+        mem.retain(|m| !(m.base == base && m.off >= off && m.end() <= new.end()));
+        if mem.len() >= MAX_MEM_ENTRIES {
+            mem.remove(0);
         }
-        self.mem.push(new);
+        mem.push(new);
     }
 
     /// The bytes `base + off .. + len` as segments (unknown where nothing known was written).
@@ -199,10 +205,16 @@ impl State {
             .zip(b)
             .map(|(x, y)| if x == y { *x } else { TOP })
             .collect();
+        if Rc::ptr_eq(&self.mem, &other.mem) {
+            return State {
+                stack,
+                mem: self.mem.clone(),
+            };
+        }
         let common = self
             .mem
             .iter()
-            .zip(&other.mem)
+            .zip(other.mem.iter())
             .take_while(|(x, y)| x == y)
             .count();
         let mut mem: Vec<MemEntry> = self.mem[..common].to_vec();
@@ -218,7 +230,10 @@ impl State {
         if mem.len() > MAX_MEM_ENTRIES * 2 {
             mem.clear();
         }
-        State { stack, mem }
+        State {
+            stack,
+            mem: Rc::new(mem),
+        }
     }
 
     /// Whether `self` already covers `other` (joining adds nothing).
@@ -228,21 +243,23 @@ impl State {
             return false;
         }
         let tail = &other.stack[other.stack.len() - self.stack.len()..];
+        // From the top down: values near the top differ most often.
         if !self
             .stack
             .iter()
             .zip(tail)
+            .rev()
             .all(|(x, y)| x == y || *x == TOP)
         {
             return false;
         }
-        if self.mem == other.mem {
+        if Rc::ptr_eq(&self.mem, &other.mem) || self.mem == other.mem {
             return true;
         }
         let c = self
             .mem
             .iter()
-            .zip(&other.mem)
+            .zip(other.mem.iter())
             .take_while(|(x, y)| x == y)
             .count();
         let mine = &self.mem[c..];

@@ -47,6 +47,12 @@ const SPURIOUS_DRAGON_BLOCK: u64 = 2_675_000;
 pub trait StateView {
     /// The code of an account (`None`: no code).
     fn code(&self, address: Address) -> Option<Bytes>;
+    /// The keccak256 of that code, when the state already holds it (accounts do): saves
+    /// hashing the code on a cache miss. `None` (the default): the analyzer hashes the code.
+    /// A hash that is not the code's would pair the code with another code's summaries.
+    fn code_hash(&self, _address: Address) -> Option<B256> {
+        None
+    }
     /// A storage slot (zero when absent).
     fn storage(&self, address: Address, slot: U256) -> U256;
     /// The balance of an account.
@@ -514,6 +520,12 @@ impl<'a> Inst<'a> {
         })
     }
 
+    /// The cache entry of `code`, read from `address`.
+    fn code_entry(&self, address: Address, code: &Bytes) -> std::sync::Arc<CodeEntry> {
+        self.cache
+            .get(Some(address), code, || self.state.code_hash(address))
+    }
+
     /// The code that runs for `a` (following an EIP-7702 delegation, whose target is loaded).
     fn load_code(&mut self, a: Address) -> Option<(Address, Bytes)> {
         if self.reads_left == 0 {
@@ -552,7 +564,7 @@ impl<'a> Inst<'a> {
                 if !value.is_zero() {
                     self.writes.push(Location::balance(new));
                 }
-                let entry = self.cache.get(None, &tx.input);
+                let entry = self.cache.get(None, &tx.input, || None);
                 let frame = Frame {
                     key: EntryKey::Empty,
                     entry,
@@ -598,7 +610,7 @@ impl<'a> Inst<'a> {
                 let Some((code_addr, code)) = loaded else {
                     return;
                 };
-                let entry = self.cache.get(Some(code_addr), &code);
+                let entry = self.code_entry(code_addr, &code);
                 let data = Data {
                     bytes: Cow::Borrowed(&tx.input[..]),
                     mask: None,
@@ -639,10 +651,10 @@ impl<'a> Inst<'a> {
                 self.widen(WideningReason::CallDepth, true, Some(&f));
                 return;
             }
-            let Some((_, code)) = self.load_code(target) else {
+            let Some((code_addr, code)) = self.load_code(target) else {
                 return;
             };
-            let entry = self.cache.get(Some(target), &code);
+            let entry = self.code_entry(code_addr, &code);
             let inner = Frame {
                 entry,
                 depth: f.depth + 1,
@@ -851,7 +863,7 @@ impl<'a> Inst<'a> {
             return;
         }
         let data = self.callee_data(f, t, input);
-        let entry = self.cache.get(Some(code_addr), &code);
+        let entry = self.code_entry(code_addr, &code);
         let (this, caller, value) = match kind {
             CallKind::Call => (target, f.this, v),
             CallKind::StaticCall => (target, f.this, Some(U256::ZERO)),
@@ -999,7 +1011,7 @@ impl<'a> Inst<'a> {
             self.widen(WideningReason::CallDepth, true, Some(f));
             return;
         }
-        let entry = self.cache.get(None, &Bytes::from(code));
+        let entry = self.cache.get(None, &Bytes::from(code), || None);
         let frame = Frame {
             key: EntryKey::Empty,
             entry,

@@ -80,6 +80,11 @@ struct Interp<'a> {
     steps: u32,
     complete: bool,
     creates: u8,
+    /// Per expression: whether it is a constant naming a JUMPDEST (`Some(pc)`), filled
+    /// lazily; contexts are computed at every join point from these.
+    tags: Vec<Option<Option<u32>>>,
+    /// Per PUSH program counter: the interned constant, filled lazily.
+    pushes: HashMap<u32, Expr>,
 }
 
 /// Analyses one entry of `code`.
@@ -118,6 +123,8 @@ fn analyze(code: &Code, key: EntryKey, known: Known, limits: &AnalysisLimits) ->
         steps: 0,
         complete: true,
         creates: 0,
+        tags: Vec::new(),
+        pushes: HashMap::default(),
     };
     while let Some(w) = it.work.pop() {
         let (pc, st) = match w {
@@ -187,19 +194,36 @@ impl Interp<'_> {
 
     /// The context of a state at a join point: the jump destinations on its stack, by depth
     /// from the top.
-    fn context(&self, st: &State) -> u64 {
+    fn context(&mut self, st: &State) -> u64 {
         // Not the stack height: a loop that grows the stack would get a context per level.
         let mut h: u64 = 0;
         for (depth, e) in st.stack.iter().rev().enumerate() {
-            if let Some(c) = self.pool.as_const(*e)
-                && c < U256::from(self.code.len())
-                && self.code.is_jumpdest(c.as_limbs()[0] as usize)
-            {
-                h = (h.rotate_left(5) ^ (depth as u64) << 32 ^ c.as_limbs()[0])
+            if let Some(pc) = self.tag(*e) {
+                h = (h.rotate_left(5) ^ (depth as u64) << 32 ^ pc as u64)
                     .wrapping_mul(0x9E37_79B9_7F4A_7C15);
             }
         }
         h
+    }
+
+    /// The JUMPDEST that `e` names, if it is such a constant.
+    fn tag(&mut self, e: Expr) -> Option<u32> {
+        let i = e.0 as usize;
+        if let Some(Some(t)) = self.tags.get(i) {
+            return *t;
+        }
+        let t = self
+            .pool
+            .as_const(e)
+            .filter(|c| *c < U256::from(self.code.len()))
+            .map(|c| c.as_limbs()[0] as usize)
+            .filter(|pc| self.code.is_jumpdest(*pc))
+            .map(|pc| pc as u32);
+        if self.tags.len() <= i {
+            self.tags.resize(i + 1, None);
+        }
+        self.tags[i] = Some(t);
+        t
     }
 
     /// A state reaches a join point: keep it, subsume it, or join it.
@@ -331,8 +355,14 @@ impl Interp<'_> {
             }
             match op {
                 opcode::PUSH0..=opcode::PUSH32 => {
-                    let v = self.code.push_value(pc);
-                    let e = self.pool.constant(v);
+                    let e = match self.pushes.get(&(pc as u32)) {
+                        Some(e) => *e,
+                        None => {
+                            let e = self.pool.constant(self.code.push_value(pc));
+                            self.pushes.insert(pc as u32, e);
+                            e
+                        }
+                    };
                     st.push(e);
                 }
                 opcode::DUP1..=opcode::DUP16 => {

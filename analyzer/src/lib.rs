@@ -112,12 +112,12 @@ impl Analyzer {
 
     /// The summary of every dispatched entry of `code` (cached per code hash).
     pub fn summary(&self, code: &Bytes) -> Arc<ContractSummary> {
-        self.cache.get(None, code).contract(&self.limits)
+        self.cache.get(None, code, || None).contract(&self.limits)
     }
 
     /// The summary of one entry of `code` (cached per code hash and entry).
     pub fn entry_summary(&self, code: &Bytes, key: EntryKey) -> Arc<EntrySummary> {
-        self.cache.get(None, code).entry(key, &self.limits)
+        self.cache.get(None, code, || None).entry(key, &self.limits)
     }
 
     /// Forgets every cached summary (for cold-cache measurements).
