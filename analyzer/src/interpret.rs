@@ -80,8 +80,9 @@ struct Interp<'a> {
     steps: u32,
     complete: bool,
     creates: u8,
-    /// Per expression: whether it is a constant naming a JUMPDEST (`Some(pc)`), filled
-    /// lazily; contexts are computed at every join point from these.
+    /// Per expression, once computed: the JUMPDEST it names if it is such a constant
+    /// (`None` inside: it is not; `None` outside: not computed yet). Contexts are computed at
+    /// every join point from these.
     tags: Vec<Option<Option<u32>>>,
     /// Per PUSH program counter: the interned constant, filled lazily.
     pushes: HashMap<u32, Expr>,
@@ -355,14 +356,10 @@ impl Interp<'_> {
             }
             match op {
                 opcode::PUSH0..=opcode::PUSH32 => {
-                    let e = match self.pushes.get(&(pc as u32)) {
-                        Some(e) => *e,
-                        None => {
-                            let e = self.pool.constant(self.code.push_value(pc));
-                            self.pushes.insert(pc as u32, e);
-                            e
-                        }
-                    };
+                    let e = *self
+                        .pushes
+                        .entry(pc as u32)
+                        .or_insert_with(|| self.pool.constant(self.code.push_value(pc)));
                     st.push(e);
                 }
                 opcode::DUP1..=opcode::DUP16 => {
