@@ -7,7 +7,10 @@
 
 use std::rc::Rc;
 
-use crate::expr::{Expr, Pool, Seg, TOP};
+use crate::{
+    expr::{Expr, Pool, Seg, TOP},
+    summary::Guard,
+};
 
 /// Most entries the memory log keeps (the oldest are forgotten: reads of them become ⊤).
 pub const MAX_MEM_ENTRIES: usize = 48;
@@ -15,6 +18,8 @@ pub const MAX_MEM_ENTRIES: usize = 48;
 pub const MAX_READ: u32 = 2048;
 /// The extent assumed for a CALLDATACOPY of symbolic length.
 pub const DYN_EXTENT: u32 = 1 << 16;
+/// Most guards a state keeps (later branches on the sender are not recorded).
+pub const MAX_GUARDS: usize = 4;
 
 /// Where the bytes of a memory entry come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -75,6 +80,8 @@ pub struct State {
     /// states of one path until one of them writes: most blocks never touch memory, so a
     /// state's copy and its comparison with the states kept at a join point are cheap.
     pub mem: Rc<Vec<MemEntry>>,
+    /// The branches on the sender this path took, oldest first.
+    pub guards: Vec<Guard>,
 }
 
 impl State {
@@ -95,6 +102,13 @@ impl State {
             .checked_sub(n + 1)
             .and_then(|i| self.stack.get(i).copied())
             .unwrap_or(TOP)
+    }
+
+    /// Records a branch on the sender (up to [`MAX_GUARDS`]).
+    pub fn guard(&mut self, g: Guard) {
+        if self.guards.len() < MAX_GUARDS && !self.guards.contains(&g) {
+            self.guards.push(g);
+        }
     }
 
     /// Forgets all of memory.
@@ -205,10 +219,17 @@ impl State {
             .zip(b)
             .map(|(x, y)| if x == y { *x } else { TOP })
             .collect();
+        let guards = self
+            .guards
+            .iter()
+            .filter(|g| other.guards.contains(g))
+            .copied()
+            .collect();
         if Rc::ptr_eq(&self.mem, &other.mem) {
             return State {
                 stack,
                 mem: self.mem.clone(),
+                guards,
             };
         }
         let common = self
@@ -233,13 +254,16 @@ impl State {
         State {
             stack,
             mem: Rc::new(mem),
+            guards,
         }
     }
 
     /// Whether `self` already covers `other` (joining adds nothing).
     pub fn subsumes(&self, other: &State) -> bool {
         // Allocation-free form of `self.join(other) == *self`.
-        if self.stack.len() > other.stack.len() {
+        if self.stack.len() > other.stack.len()
+            || !self.guards.iter().all(|g| other.guards.contains(g))
+        {
             return false;
         }
         let tail = &other.stack[other.stack.len() - self.stack.len()..];
@@ -397,5 +421,26 @@ mod tests {
             vec![Seg::Unknown { len: 32 }]
         );
         assert!(j.subsumes(&a) && j.subsumes(&b));
+    }
+
+    #[test]
+    fn join_keeps_the_guards_both_paths_took() {
+        let mut pool = Pool::new(Default::default(), Known::default(), 1000);
+        let c = pool.env(Env::Caller);
+        let g = Guard {
+            cond: c,
+            holds: true,
+        };
+        let mut a = State::default();
+        a.guard(g);
+        let b = State::default();
+        let j = a.join(&b);
+        assert!(j.guards.is_empty());
+        assert!(j.subsumes(&a) && j.subsumes(&b));
+        assert!(
+            !a.subsumes(&b),
+            "a guarded state does not cover an unguarded one"
+        );
+        assert!(b.subsumes(&a));
     }
 }

@@ -404,6 +404,65 @@ impl Pool {
         e == TOP
     }
 
+    /// Whether the branch condition `e` compares the frame's sender (CALLER or ORIGIN) for
+    /// equality with a value that depends on nothing unknown: an access check (`msg.sender ==
+    /// owner`) that instantiation can decide. Order comparisons (balances, allowances) are not
+    /// guards: the pre-state's values may have changed before the transaction reads them.
+    pub fn is_sender_condition(&self, e: Expr) -> bool {
+        let mut e = e;
+        while let Node::Un(UnOp::IsZero, x) = self.node(e) {
+            e = *x;
+        }
+        let Node::Bin(BinOp::Eq, x, y) = self.node(e) else {
+            return false;
+        };
+        let (x, y) = (*x, *y);
+        let mut sender = false;
+        (self.is_sender(x) || self.is_sender(y))
+            && self.known_inputs(x, 0, &mut sender)
+            && self.known_inputs(y, 0, &mut sender)
+    }
+
+    /// Whether `e` is CALLER or ORIGIN, maybe masked to an address.
+    fn is_sender(&self, e: Expr) -> bool {
+        match self.node(e) {
+            Node::Env(v) => matches!(v, Env::Caller | Env::Origin),
+            Node::Bin(BinOp::And, x, y) => {
+                (self.is_sender(*x) && self.as_const(*y).is_some())
+                    || (self.is_sender(*y) && self.as_const(*x).is_some())
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether `e` holds no ⊤; sets `sender` where it reads CALLER or ORIGIN.
+    fn known_inputs(&self, e: Expr, depth: u32, sender: &mut bool) -> bool {
+        if depth > MAX_DEPTH as u32 {
+            return false;
+        }
+        match self.node(e) {
+            Node::Top => false,
+            Node::Const(_) => true,
+            Node::Env(v) => {
+                *sender |= matches!(v, Env::Caller | Env::Origin);
+                true
+            }
+            Node::CallData(x) | Node::Sload(x) | Node::Un(_, x) => {
+                self.known_inputs(*x, depth + 1, sender)
+            }
+            Node::Bin(_, x, y) => {
+                self.known_inputs(*x, depth + 1, sender) && self.known_inputs(*y, depth + 1, sender)
+            }
+            Node::Keccak(s) | Node::Concat(s) => s.iter().all(|s| match *s {
+                Seg::Word { e, .. } | Seg::CallData { start: e, .. } => {
+                    self.known_inputs(e, depth + 1, sender)
+                }
+                Seg::Unknown { .. } => false,
+                Seg::Code { .. } => true,
+            }),
+        }
+    }
+
     /// Number of nodes.
     pub fn len(&self) -> usize {
         self.nodes.len()

@@ -18,7 +18,7 @@ use crate::{
     expr::{Env, EvalEnv, Expr, ExprTable, FrameFacts, Memo, Seg},
     interpret::AnalysisLimits,
     proxy::{self, BEACON_IMPLEMENTATION_SLOTS, BEACON_SLOT, CodeProxy, IMPLEMENTATION_SLOTS},
-    summary::{CallInput, CallKind, Effect, EntryKey},
+    summary::{CallInput, CallKind, Effect, EntryKey, Guard},
 };
 
 /// Deepest call nesting followed (the transaction's own frame is depth 0).
@@ -709,9 +709,12 @@ impl<'a> Inst<'a> {
         // inner hashes): the memo evaluates each once.
         self.memo(f.depth).begin(t.len());
         let mut creates: u64 = 0;
-        for e in &summary.effects {
+        for (e, guards) in summary.effects.iter().zip(&summary.guards) {
             if self.everything {
                 return;
+            }
+            if self.ruled_out(t, guards, &f) {
+                continue;
             }
             match e {
                 Effect::Read(s) | Effect::Write(s) => match self.eval(t, *s, &f) {
@@ -771,6 +774,14 @@ impl<'a> Inst<'a> {
                 }
             }
         }
+    }
+
+    /// Whether some guard of an effect is false for this frame (its paths cannot be taken).
+    fn ruled_out(&mut self, t: &ExprTable, guards: &[Guard], f: &Frame<'_>) -> bool {
+        guards.iter().any(|g| {
+            self.eval(t, g.cond, f)
+                .is_some_and(|v| v.is_zero() == g.holds)
+        })
     }
 
     /// A DELEGATECALL target the summary could not resolve: the well-known proxy slots.

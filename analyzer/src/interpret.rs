@@ -7,8 +7,10 @@
 //! the jump-destination constants on the stack (the context of internal calls), with up to
 //! `max_states_per_point` disjuncts before joining; joins move values to ⊤ (bounded widening),
 //! and the whole walk stops at `max_steps` instructions, recording an `AnalysisBudget` widening.
+//! A branch that compares the sender for equality (`msg.sender == owner`) becomes a guard of
+//! the path; each effect keeps the guards common to the paths that had it.
 
-use alloy_primitives::{U256, map::HashMap, map::HashSet};
+use alloy_primitives::{U256, map::HashMap};
 use revm::bytecode::{OpCode, opcode};
 
 use crate::{
@@ -16,7 +18,7 @@ use crate::{
     cfg::{Code, is_defined},
     domain::{DYN_EXTENT, MAX_READ, MemSrc, State},
     expr::{BinOp, Env, Expr, FrameFacts, Known, Node, Pool, Seg, TOP, UnOp},
-    summary::{CallInput, CallKind, Effect, EntryKey, EntrySummary},
+    summary::{CallInput, CallKind, Effect, EntryKey, EntrySummary, Guard},
 };
 
 /// The cost bound of one entry's analysis.
@@ -76,7 +78,10 @@ struct Interp<'a> {
     exploded: bool,
     work: Vec<Work>,
     effects: Vec<Effect>,
-    seen: HashSet<Effect>,
+    /// Per effect, the guards common to every path that had it.
+    guards: Vec<Vec<Guard>>,
+    /// Each effect's index in `effects`.
+    seen: HashMap<Effect, usize>,
     steps: u32,
     complete: bool,
     creates: u8,
@@ -120,7 +125,8 @@ fn analyze(code: &Code, key: EntryKey, known: Known, limits: &AnalysisLimits) ->
         exploded: false,
         work: vec![Work::Run(0, State::default())],
         effects: Vec::new(),
-        seen: HashSet::default(),
+        guards: Vec::new(),
+        seen: HashMap::default(),
         steps: 0,
         complete: true,
         creates: 0,
@@ -143,7 +149,7 @@ fn analyze(code: &Code, key: EntryKey, known: Known, limits: &AnalysisLimits) ->
         };
         if !it.run(pc, st) || it.exploded {
             it.complete = false;
-            it.effect(Effect::Widen(WideningReason::AnalysisBudget));
+            it.effect(Effect::Widen(WideningReason::AnalysisBudget), &[]);
             break;
         }
     }
@@ -151,6 +157,7 @@ fn analyze(code: &Code, key: EntryKey, known: Known, limits: &AnalysisLimits) ->
         key,
         exprs: it.pool.freeze(),
         effects: it.effects,
+        guards: it.guards.into_iter().map(Vec::into_boxed_slice).collect(),
         steps: it.steps,
         complete: it.complete,
         open: false,
@@ -187,9 +194,15 @@ fn bin_op(op: u8) -> Option<BinOp> {
 }
 
 impl Interp<'_> {
-    fn effect(&mut self, e: Effect) {
-        if self.effects.len() < 4096 && self.seen.insert(e.clone()) {
+    /// Records an effect of a path that took `guards`; an effect seen before keeps only the
+    /// guards both paths took.
+    fn effect(&mut self, e: Effect, guards: &[Guard]) {
+        if let Some(&i) = self.seen.get(&e) {
+            self.guards[i].retain(|g| guards.contains(g));
+        } else if self.effects.len() < 4096 {
+            self.seen.insert(e.clone(), self.effects.len());
             self.effects.push(e);
+            self.guards.push(guards.to_vec());
         }
     }
 
@@ -243,6 +256,17 @@ impl Interp<'_> {
         if point.list.iter().any(|t| t.subsumes(&st)) {
             return;
         }
+        // A state that differs from a kept one only in its guards: the paths merge here, so
+        // what follows holds whichever way they branched on the sender.
+        if let Some(t) = point
+            .list
+            .iter_mut()
+            .find(|t| t.stack == st.stack && t.mem == st.mem)
+        {
+            t.guards.retain(|g| st.guards.contains(g));
+            self.work.push(Work::Run(pc, t.clone()));
+            return;
+        }
         if point.list.len() < k {
             point.list.push(st.clone());
             self.work.push(Work::Run(pc, st));
@@ -265,7 +289,7 @@ impl Interp<'_> {
                 // else: the EVM halts exceptionally; the path has no effects.
             }
             Some(_) => {}
-            None => self.effect(Effect::Widen(WideningReason::UnresolvedJump)),
+            None => self.effect(Effect::Widen(WideningReason::UnresolvedJump), &st.guards),
         }
     }
 
@@ -425,14 +449,14 @@ impl Interp<'_> {
                 }
                 opcode::SLOAD => {
                     let s = st.pop();
-                    self.effect(Effect::Read(s));
+                    self.effect(Effect::Read(s), &st.guards);
                     let e = self.pool.sload(s);
                     st.push(e);
                 }
                 opcode::SSTORE => {
                     let s = st.pop();
                     st.pop();
-                    self.effect(Effect::Write(s));
+                    self.effect(Effect::Write(s), &st.guards);
                 }
                 opcode::MLOAD => {
                     let o = st.pop();
@@ -535,7 +559,7 @@ impl Interp<'_> {
                 }
                 opcode::BALANCE | opcode::EXTCODESIZE | opcode::EXTCODEHASH => {
                     let a = st.pop();
-                    self.effect(Effect::Account(a));
+                    self.effect(Effect::Account(a), &st.guards);
                     st.push(TOP);
                 }
                 opcode::EXTCODECOPY => {
@@ -543,7 +567,7 @@ impl Interp<'_> {
                     let m = st.pop();
                     st.pop();
                     let l = st.pop();
-                    self.effect(Effect::Account(a));
+                    self.effect(Effect::Account(a), &st.guards);
                     self.clobber(&mut st, m, l);
                 }
                 opcode::CALL | opcode::CALLCODE | opcode::DELEGATECALL | opcode::STATICCALL => {
@@ -560,12 +584,15 @@ impl Interp<'_> {
                     let out_off = st.pop();
                     let out_len = st.pop();
                     let input = self.call_input(&st, in_off, in_len);
-                    self.effect(Effect::Call {
-                        kind,
-                        target,
-                        value,
-                        input,
-                    });
+                    self.effect(
+                        Effect::Call {
+                            kind,
+                            target,
+                            value,
+                            input,
+                        },
+                        &st.guards,
+                    );
                     self.clobber(&mut st, out_off, out_len);
                     st.push(TOP);
                 }
@@ -595,18 +622,21 @@ impl Interp<'_> {
                         Some(salt) => self.create2_address(salt, &init),
                         None => TOP,
                     };
-                    self.effect(Effect::Create {
-                        value,
-                        salt,
-                        init: init.into_boxed_slice(),
-                        index: self.creates,
-                    });
+                    self.effect(
+                        Effect::Create {
+                            value,
+                            salt,
+                            init: init.into_boxed_slice(),
+                            index: self.creates,
+                        },
+                        &st.guards,
+                    );
                     self.creates = self.creates.saturating_add(1);
                     st.push(address);
                 }
                 opcode::SELFDESTRUCT => {
                     let b = st.pop();
-                    self.effect(Effect::SelfDestruct(b));
+                    self.effect(Effect::SelfDestruct(b), &st.guards);
                     return true;
                 }
                 opcode::JUMP => {
@@ -623,6 +653,18 @@ impl Interp<'_> {
                             return true;
                         }
                         Some(_) => {}
+                        None if self.pool.is_sender_condition(c) => {
+                            let mut taken = st.clone();
+                            taken.guard(Guard {
+                                cond: c,
+                                holds: true,
+                            });
+                            self.jump(t, taken);
+                            st.guard(Guard {
+                                cond: c,
+                                holds: false,
+                            });
+                        }
                         None => self.jump(t, st.clone()),
                     }
                     // The fall-through has no other predecessor unless it is a JUMPDEST: go

@@ -106,6 +106,18 @@ pub enum Effect {
     Widen(WideningReason),
 }
 
+/// A branch a path took on a condition over the frame's sender (`msg.sender == owner`,
+/// `tx.origin == ...`): the condition was non-zero (`holds`) or zero. Instantiation evaluates
+/// it for the transaction and drops the effects of paths that cannot be taken (admin-only
+/// functions, transparent proxies' admin interface).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Guard {
+    /// The branch condition.
+    pub cond: Expr,
+    /// Whether the path took the branch where `cond` is non-zero.
+    pub holds: bool,
+}
+
 /// The summary of one entry of one contract.
 #[derive(Debug, Clone)]
 pub struct EntrySummary {
@@ -115,6 +127,8 @@ pub struct EntrySummary {
     pub exprs: ExprTable,
     /// The effects, deduplicated, in discovery order.
     pub effects: Vec<Effect>,
+    /// Per effect, the guards every path that had it took (empty: it may happen whoever sends).
+    pub guards: Vec<Box<[Guard]>>,
     /// Instructions interpreted.
     pub steps: u32,
     /// Whether the analysis reached its fixed point within its bound.
@@ -212,9 +226,26 @@ impl EntrySummary {
         }
     }
 
-    /// All effects as sorted text lines (the deterministic form used by snapshots).
+    /// Renders the guards of one effect (` if caller == sload(0x0)` style; empty when none).
+    fn render_guards(&self, guards: &[Guard]) -> String {
+        guards
+            .iter()
+            .map(|g| {
+                let word = if g.holds { "if" } else { "unless" };
+                format!(" {word} {}", self.exprs.render(g.cond))
+            })
+            .collect()
+    }
+
+    /// All effects as sorted text lines (the deterministic form used by snapshots), each with
+    /// its guards.
     pub fn lines(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.effects.iter().map(|e| self.render_effect(e)).collect();
+        let mut v: Vec<String> = self
+            .effects
+            .iter()
+            .zip(&self.guards)
+            .map(|(e, g)| self.render_effect(e) + &self.render_guards(g))
+            .collect();
         v.sort();
         v.dedup();
         v

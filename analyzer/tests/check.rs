@@ -224,3 +224,27 @@ fn create2_and_selfdestruct() {
          selfdestruct caller",
     );
 }
+
+#[test]
+fn owner_checks_guard_effects_and_order_comparisons_do_not() {
+    // if (msg.sender == owner) sstore(1, 1); sstore(2, 2)   (the second after the paths merge)
+    let src = "PUSH1 0x00 SLOAD CALLER EQ @admin JUMPI @join JUMP \
+               admin: PUSH1 0x01 PUSH1 0x01 SSTORE \
+               join: PUSH1 0x02 PUSH1 0x02 SSTORE STOP";
+    check(
+        src,
+        EntryKey::Any,
+        "read 0x0
+         write 0x1 if (sload(0x0) == caller)
+         write 0x2",
+    );
+    // require(balance[caller] >= 5): the pre-state's balance may change before the
+    // transaction runs, so the write is not guarded
+    let src = "PUSH1 0x05 CALLER SLOAD LT @low JUMPI PUSH1 0x01 PUSH1 0x01 SSTORE low: STOP";
+    check(
+        src,
+        EntryKey::Any,
+        "read caller
+         write 0x1",
+    );
+}

@@ -271,3 +271,32 @@ fn call_cycles_with_unknown_calldata_end_without_widening() {
         assert!(p.access.reads.contains(&Location::code(x)));
     }
 }
+
+#[test]
+fn owner_only_paths_are_dropped_for_other_senders() {
+    // if (msg.sender == sload(0)) CALL(gas, GAS (unknown), 0, 0, 0, 0, 0)
+    let mut st = Mem::default();
+    st.code.insert(
+        T,
+        hex!("6000543314600957005b60008080808080805a5af100")
+            .to_vec()
+            .into(),
+    );
+    st.storage
+        .insert((T, U256::ZERO), U256::from_be_slice(B.as_slice()));
+    let tx = |from| TxInput {
+        from,
+        to: Some(T),
+        ..Default::default()
+    };
+    let stranger = Analyzer::new().predict(&tx(A), &block(), &st);
+    assert!(!stranger.access.is_everything(), "{:?}", stranger.details);
+    assert!(
+        stranger
+            .access
+            .reads
+            .contains(&Location::storage(T, U256::ZERO))
+    );
+    let owner = Analyzer::new().predict(&tx(B), &block(), &st);
+    assert!(owner.access.is_everything());
+}
