@@ -417,10 +417,7 @@ impl Pool {
             return false;
         };
         let (x, y) = (*x, *y);
-        let mut sender = false;
-        (self.is_sender(x) || self.is_sender(y))
-            && self.known_inputs(x, 0, &mut sender)
-            && self.known_inputs(y, 0, &mut sender)
+        (self.is_sender(x) || self.is_sender(y)) && self.is_known(x, 0) && self.is_known(y, 0)
     }
 
     /// Whether `e` is CALLER or ORIGIN, maybe masked to an address.
@@ -435,28 +432,18 @@ impl Pool {
         }
     }
 
-    /// Whether `e` holds no ⊤; sets `sender` where it reads CALLER or ORIGIN.
-    fn known_inputs(&self, e: Expr, depth: u32, sender: &mut bool) -> bool {
+    /// Whether `e` holds no ⊤ (instantiation may evaluate it).
+    fn is_known(&self, e: Expr, depth: u32) -> bool {
         if depth > MAX_DEPTH as u32 {
             return false;
         }
         match self.node(e) {
             Node::Top => false,
-            Node::Const(_) => true,
-            Node::Env(v) => {
-                *sender |= matches!(v, Env::Caller | Env::Origin);
-                true
-            }
-            Node::CallData(x) | Node::Sload(x) | Node::Un(_, x) => {
-                self.known_inputs(*x, depth + 1, sender)
-            }
-            Node::Bin(_, x, y) => {
-                self.known_inputs(*x, depth + 1, sender) && self.known_inputs(*y, depth + 1, sender)
-            }
+            Node::Const(_) | Node::Env(_) => true,
+            Node::CallData(x) | Node::Sload(x) | Node::Un(_, x) => self.is_known(*x, depth + 1),
+            Node::Bin(_, x, y) => self.is_known(*x, depth + 1) && self.is_known(*y, depth + 1),
             Node::Keccak(s) | Node::Concat(s) => s.iter().all(|s| match *s {
-                Seg::Word { e, .. } | Seg::CallData { start: e, .. } => {
-                    self.known_inputs(e, depth + 1, sender)
-                }
+                Seg::Word { e, .. } | Seg::CallData { start: e, .. } => self.is_known(e, depth + 1),
                 Seg::Unknown { .. } => false,
                 Seg::Code { .. } => true,
             }),
