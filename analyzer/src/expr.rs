@@ -417,7 +417,9 @@ impl Pool {
             return false;
         };
         let (x, y) = (*x, *y);
-        (self.is_sender(x) || self.is_sender(y)) && self.is_known(x, 0) && self.is_known(y, 0)
+        (self.is_sender(x) || self.is_sender(y))
+            && !has_top(&self.nodes, x, 0)
+            && !has_top(&self.nodes, y, 0)
     }
 
     /// Whether `e` is CALLER or ORIGIN, maybe masked to an address.
@@ -429,24 +431,6 @@ impl Pool {
                     || (self.is_sender(*y) && self.as_const(*x).is_some())
             }
             _ => false,
-        }
-    }
-
-    /// Whether `e` holds no ⊤ (instantiation may evaluate it).
-    fn is_known(&self, e: Expr, depth: u32) -> bool {
-        if depth > MAX_DEPTH as u32 {
-            return false;
-        }
-        match self.node(e) {
-            Node::Top => false,
-            Node::Const(_) | Node::Env(_) => true,
-            Node::CallData(x) | Node::Sload(x) | Node::Un(_, x) => self.is_known(*x, depth + 1),
-            Node::Bin(_, x, y) => self.is_known(*x, depth + 1) && self.is_known(*y, depth + 1),
-            Node::Keccak(s) | Node::Concat(s) => s.iter().all(|s| match *s {
-                Seg::Word { e, .. } | Seg::CallData { start: e, .. } => self.is_known(e, depth + 1),
-                Seg::Unknown { .. } => false,
-                Seg::Code { .. } => true,
-            }),
         }
     }
 
@@ -857,6 +841,24 @@ impl Pool {
     }
 }
 
+/// Whether `e`, among `nodes`, depends on ⊤ somewhere (past the depth bound: assumed so).
+fn has_top(nodes: &[Node], e: Expr, depth: u32) -> bool {
+    if depth > MAX_DEPTH as u32 + 2 {
+        return true;
+    }
+    match nodes.get(e.0 as usize).unwrap_or(&Node::Top) {
+        Node::Top => true,
+        Node::Const(_) | Node::Env(_) => false,
+        Node::CallData(x) | Node::Sload(x) | Node::Un(_, x) => has_top(nodes, *x, depth + 1),
+        Node::Bin(_, x, y) => has_top(nodes, *x, depth + 1) || has_top(nodes, *y, depth + 1),
+        Node::Keccak(s) | Node::Concat(s) => s.iter().any(|s| match *s {
+            Seg::Word { e, .. } | Seg::CallData { start: e, .. } => has_top(nodes, e, depth + 1),
+            Seg::Unknown { .. } => true,
+            Seg::Code { .. } => false,
+        }),
+    }
+}
+
 /// The frozen expressions of one summary.
 #[derive(Debug, Clone, Default)]
 pub struct ExprTable {
@@ -987,26 +989,7 @@ impl ExprTable {
 
     /// Whether `e` depends on ⊤ somewhere (a family of values, like `keccak(0x3) + ⊤`).
     pub fn has_top(&self, e: Expr) -> bool {
-        self.has_top_d(e, 0)
-    }
-
-    fn has_top_d(&self, e: Expr, depth: u32) -> bool {
-        if depth > MAX_DEPTH as u32 + 2 {
-            return true;
-        }
-        match self.node(e) {
-            Node::Top => true,
-            Node::Const(_) | Node::Env(_) => false,
-            Node::CallData(x) | Node::Sload(x) | Node::Un(_, x) => self.has_top_d(*x, depth + 1),
-            Node::Bin(_, x, y) => self.has_top_d(*x, depth + 1) || self.has_top_d(*y, depth + 1),
-            Node::Keccak(s) | Node::Concat(s) => s.iter().any(|s| match *s {
-                Seg::Word { e, .. } | Seg::CallData { start: e, .. } => {
-                    self.has_top_d(e, depth + 1)
-                }
-                Seg::Unknown { .. } => true,
-                Seg::Code { .. } => false,
-            }),
-        }
+        has_top(&self.nodes, e, 0)
     }
 
     /// Evaluates `e` for one frame; `None` when it depends on something unknown.

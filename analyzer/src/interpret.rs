@@ -261,7 +261,7 @@ impl Interp<'_> {
         if let Some(t) = point
             .list
             .iter_mut()
-            .find(|t| t.stack == st.stack && t.mem == st.mem)
+            .find(|t| t.guards != st.guards && t.stack == st.stack && t.mem == st.mem)
         {
             t.guards.retain(|g| st.guards.contains(g));
             self.work.push(Work::Run(pc, t.clone()));
