@@ -5,16 +5,18 @@
 
 mod beneficiary;
 mod changes;
+mod dispatch;
 mod error;
 mod header;
 mod observed;
 mod outcome;
 mod overlay;
 mod parallel;
-mod pending;
 mod recorder;
 mod sequential;
+mod slots;
 mod sorted_map;
+mod start;
 mod state;
 mod transact;
 mod writes;
@@ -29,4 +31,5 @@ pub use parallel::{
 };
 pub use sequential::execute_sequential;
 pub use sorted_map::SortedMap;
+pub use start::start_points;
 pub use state::BlockState;

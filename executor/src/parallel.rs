@@ -23,7 +23,6 @@ use std::{
     sync::{
         PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
         atomic::{AtomicBool, AtomicUsize, Ordering},
-        mpsc,
     },
     time::Instant,
 };
@@ -37,19 +36,23 @@ use serde::Serialize;
 
 use crate::{
     BlockOutcome, BlockState, ExecutionError,
-    pending::Pending,
+    dispatch::Dispatch,
     sequential::{apply_withdrawals, execute_sequential},
+    slots::Slots,
+    start::start_points,
     transact::{TxRun, TxRunner},
 };
 
 /// When the parallel path is worth taking.
 ///
-/// The decision uses an estimate in gas units: sequentially a block costs its gas plus a fixed
-/// `commit_gas` per transaction (applying its writes); in parallel it costs the schedule's
-/// makespan on the pool plus the in-order work that does not parallelize — validating and
-/// applying every transaction (1.5 × `commit_gas`) — plus, for every transaction that has to
-/// wait for a predecessor, reads under the commit lock (`commit_gas`), and for every layer of
-/// the schedule a hand-off between threads (`layer_gas`).
+/// The decision uses an estimate in gas units. Sequentially a block costs its gas plus a fixed
+/// `commit_gas` per transaction (applying its writes). In parallel, the executor is simulated:
+/// threads take transactions in block order, each as soon as a thread is free and its start
+/// point is committed (plus `handoff_gas` when it had to wait for a commit); runs cost their gas
+/// plus `contention_percent` (threads share caches and memory bandwidth); one thread commits in
+/// block order, validating and applying each transaction (1.5 × `commit_gas`); and starting
+/// the threads costs `startup_gas`. The defaults were fitted to the mainnet corpus on a 2-core
+/// machine.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ParallelConfig {
     /// Blocks with fewer transactions run sequentially.
@@ -58,8 +61,16 @@ pub struct ParallelConfig {
     pub min_speedup: f64,
     /// The cost of committing one transaction, in gas-equivalent units.
     pub commit_gas: u64,
-    /// The cost of one hand-off between dependent transactions (a layer), in gas units.
-    pub layer_gas: u64,
+    /// The delay before a transaction that waited for a commit starts, in gas units.
+    pub handoff_gas: u64,
+    /// How much slower a run is while other threads run too, in percent.
+    pub contention_percent: u64,
+    /// The fixed cost of going parallel (waking the pool's threads, setting up their EVMs), in
+    /// gas units.
+    pub startup_gas: u64,
+    /// Whether transactions widened to the whole state run speculatively, following only the
+    /// locations their predictions list, instead of as barriers (see [`start_points`]).
+    pub speculate_barriers: bool,
 }
 
 impl Default for ParallelConfig {
@@ -68,7 +79,10 @@ impl Default for ParallelConfig {
             min_transactions: 8,
             min_speedup: 1.1,
             commit_gas: 10_000,
-            layer_gas: 300_000,
+            handoff_gas: 20_000,
+            contention_percent: 15,
+            startup_gas: 500_000,
+            speculate_barriers: true,
         }
     }
 }
@@ -83,20 +97,42 @@ impl ParallelConfig {
         }
     }
 
-    /// The speedup the cost model expects from running `layers` in parallel, given each
-    /// transaction's gas and the schedule's makespan on the pool.
-    pub fn estimated_speedup(&self, gas: &[u64], layers: &[Vec<usize>], makespan: u64) -> f64 {
-        let n = gas.len() as f64;
+    /// The speedup the cost model expects on `threads` threads, given each transaction's gas
+    /// and start point (see [`start_points`]).
+    ///
+    /// ```
+    /// use foresight_executor::ParallelConfig;
+    ///
+    /// let config = ParallelConfig::default();
+    /// let independent = config.estimated_speedup(&[1_000_000; 8], &[0; 8], 2);
+    /// let chain = config.estimated_speedup(&[1_000_000; 8], &[0, 1, 2, 3, 4, 5, 6, 7], 2);
+    /// assert!(independent > 1.3 && chain < 1.0);
+    /// ```
+    pub fn estimated_speedup(&self, gas: &[u64], start_after: &[usize], threads: usize) -> f64 {
         let commit = self.commit_gas as f64;
-        let with_predecessors = layers
-            .split_first()
-            .map_or(0, |(_, later)| later.iter().map(Vec::len).sum::<usize>())
-            as f64;
-        let sequential = gas.iter().sum::<u64>() as f64 + n * commit;
-        let parallel = makespan as f64
-            + 1.5 * n * commit
-            + with_predecessors * commit
-            + layers.len() as f64 * self.layer_gas as f64;
+        let slowdown = 1.0 + self.contention_percent as f64 / 100.0;
+        let sequential = gas.iter().sum::<u64>() as f64 + gas.len() as f64 * commit;
+        // When each thread is next free, and when the first k transactions are committed.
+        let mut free = vec![0.0f64; threads.max(1)];
+        let mut committed_at = Vec::with_capacity(gas.len() + 1);
+        committed_at.push(0.0f64);
+        for (&g, &start) in gas.iter().zip(start_after) {
+            let ready = match start {
+                0 => 0.0,
+                k => committed_at[k.min(committed_at.len() - 1)] + self.handoff_gas as f64,
+            };
+            let thread = (0..free.len())
+                .min_by(|&a, &b| free[a].total_cmp(&free[b]))
+                .unwrap_or(0);
+            let finish = free[thread].max(ready) + g as f64 * slowdown;
+            free[thread] = finish;
+            let last = committed_at[committed_at.len() - 1];
+            committed_at.push(last.max(finish) + 1.5 * commit);
+        }
+        // The committing thread runs transactions too: its commits delay its runs.
+        let commits = 1.5 * commit * gas.len() as f64 / free.len() as f64;
+        let busiest = free.iter().copied().fold(0.0, f64::max) + commits;
+        let parallel = busiest.max(committed_at[committed_at.len() - 1]) + self.startup_gas as f64;
         sequential / parallel.max(1.0)
     }
 }
@@ -158,8 +194,9 @@ pub struct ParallelOutcome {
     pub metrics: ExecutionMetrics,
 }
 
-/// A speculative run; `None` when revm rejected it outright (it will be re-executed).
-type SpeculativeRun = Option<TxRun>;
+/// A speculative run; `None` when revm rejected it outright (it will be re-executed). Boxed:
+/// it moves between threads, and a pointer moves cheaply.
+type SpeculativeRun = Option<Box<TxRun>>;
 
 /// Executes `block` in parallel on `pool`, following `predictions` (one per transaction).
 ///
@@ -194,11 +231,10 @@ pub fn execute_parallel(
     };
     let schedule = Schedule::new(sets);
     let threads_nz = NonZeroUsize::new(threads).unwrap_or(NonZeroUsize::MIN);
-    let (predicted_speedup, makespan) = schedule
-        .stats(&gas, threads_nz)
-        .map_or((1.0, gas.iter().sum()), |s| (s.speedup, s.makespan));
-    let estimated_speedup = config.estimated_speedup(&gas, schedule.layers().as_slice(), makespan);
+    let predicted_speedup = schedule.stats(&gas, threads_nz).map_or(1.0, |s| s.speedup);
     let storage_hints = predicted_storage_writes(sets);
+    let start_after = start_points(sets, config.speculate_barriers);
+    let estimated_speedup = config.estimated_speedup(&gas, &start_after, threads);
     let schedule_ms = started.elapsed().as_secs_f64() * 1e3;
 
     let mut metrics = ExecutionMetrics {
@@ -243,7 +279,6 @@ pub fn execute_parallel(
     }
 
     let started = Instant::now();
-    let start_after = start_points(&schedule, n);
     let (outcome, reexecutions, commit_ms) =
         run_dependency_driven(block, &start_after, storage_hints, pool)?;
     metrics.reexecutions = reexecutions;
@@ -275,21 +310,6 @@ fn predicted_storage_writes(predictions: &[AccessSet]) -> AddressMap<usize> {
         }
     }
     hints
-}
-
-/// For each transaction, how many transactions must be committed before it may start: one more
-/// than its latest predecessor in the conflict graph (0 when it has none).
-fn start_points(schedule: &Schedule, n: usize) -> Vec<usize> {
-    (0..n)
-        .map(|j| {
-            schedule
-                .graph()
-                .predecessors(j)
-                .map(|(i, _)| i + 1)
-                .max()
-                .unwrap_or(0)
-        })
-        .collect()
 }
 
 /// The committed state, shared: workers read it while the committer applies transactions.
@@ -325,10 +345,10 @@ impl DatabaseRef for SharedState<'_> {
     }
 }
 
-/// Runs the block on `threads - 1` pool workers plus the calling thread. Transactions are
-/// claimed in block order; one starts once every predicted predecessor is committed, against
-/// the committed state as it stands (pre-state plus the writes committed so far). The calling
-/// thread commits in block order — validating every read against the committed state and
+/// Runs the block on `threads - 1` pool workers plus the calling thread. Each thread takes the
+/// earliest transaction whose start point is reached (see [`Dispatch`]) and runs it against
+/// the pre-state (start point 0) or the committed state as it stands. The calling thread
+/// commits in block order — validating every read against the committed state and
 /// re-executing on a mismatch — and runs transactions itself whenever it has nothing to commit.
 fn run_dependency_driven(
     block: &Block,
@@ -343,63 +363,42 @@ fn run_dependency_driven(
     block_state.expect_storage_writes(storage_hints);
     let state = SharedState(RwLock::new(block_state));
     let committed = AtomicUsize::new(0);
-    let cursor = AtomicUsize::new(0);
+    let dispatch = Dispatch::new(start_after);
+    let slots = Slots::<SpeculativeRun>::new(n);
     let stop = AtomicBool::new(false);
     let workers = pool.current_num_threads().max(1) - 1;
-    let (sender, receiver) = mpsc::channel::<Vec<(usize, SpeculativeRun)>>();
-    let claim = (n / (workers.max(1) * 64)).clamp(1, MAX_CLAIM);
-    let mut pending = Pending::new();
     let mut transactions = Vec::with_capacity(n);
     let mut reexecutions = Vec::new();
     let mut failure = None;
 
     pool.in_place_scope(|scope| {
         for _ in 0..workers {
-            let sender = sender.clone();
-            let (state, committed, cursor, stop) = (&state, &committed, &cursor, &stop);
+            let (state, committed, dispatch, slots, stop) =
+                (&state, &committed, &dispatch, &slots, &stop);
             scope.spawn(move |_| {
                 let mut runners = Runners::new(block, state);
-                let mut batch = Vec::with_capacity(claim);
-                loop {
-                    let start = cursor.fetch_add(claim, Ordering::Relaxed);
-                    if start >= n {
-                        break;
-                    }
-                    let end = (start + claim).min(n);
-                    for (i, &needed) in (start..end).zip(&start_after[start..end]) {
-                        if needed > 0 && committed.load(Ordering::Acquire) < needed {
-                            // A predecessor may sit in this very batch: hand it over first.
-                            if !batch.is_empty() && sender.send(std::mem::take(&mut batch)).is_err()
-                            {
-                                return;
-                            }
-                            if !wait_until(committed, needed, stop) {
-                                return;
-                            }
+                let mut idle = Backoff::default();
+                while !stop.load(Ordering::Relaxed) {
+                    match dispatch.next(committed.load(Ordering::Acquire)) {
+                        Some(i) => {
+                            slots.put(i, runners.run(i, start_after[i]));
+                            idle = Backoff::default();
                         }
-                        batch.push((i, runners.run(i, needed)));
-                    }
-                    if sender.send(std::mem::take(&mut batch)).is_err() {
-                        break;
+                        None if dispatch.is_exhausted() => break,
+                        None => idle.wait(),
                     }
                 }
             });
         }
-        drop(sender);
 
         let mut runners = Runners::new(block, &state);
         let mut cumulative = 0u64;
         let mut next = 0usize;
+        let mut idle = Backoff::default();
         while next < n {
-            while let Ok(batch) = receiver.try_recv() {
-                for (i, run) in batch {
-                    pending.insert(i, run);
-                }
-            }
-            let before = next;
             let commits_started = Instant::now();
             let mut held = None;
-            while let Some(speculative) = pending.take_next() {
+            while let Some(speculative) = slots.take(next) {
                 let tx = &block.transactions[next];
                 let mut guard = held.take().unwrap_or_else(|| state.write());
                 let mismatch = match &speculative {
@@ -407,7 +406,7 @@ fn run_dependency_driven(
                     None => None,
                 };
                 let run = match (speculative, mismatch) {
-                    (Some(run), None) => run,
+                    (Some(run), None) => *run,
                     (speculative, mismatch) => {
                         drop(guard);
                         reexecutions.push(match (speculative.is_some(), mismatch) {
@@ -444,32 +443,22 @@ fn run_dependency_driven(
                 transactions.push(outcome);
                 next += 1;
                 committed.store(next, Ordering::Release);
+                idle = Backoff::default();
             }
             drop(held);
             committing += commits_started.elapsed();
-            if next == n || next > before {
-                continue;
+            if next == n {
+                break;
             }
-            let i = cursor.load(Ordering::Relaxed);
-            if i < n
-                && committed.load(Ordering::Acquire) >= start_after[i]
-                && cursor
-                    .compare_exchange(i, i + 1, Ordering::Relaxed, Ordering::Relaxed)
-                    .is_ok()
-            {
-                pending.insert(i, runners.run(i, start_after[i]));
-                continue;
-            }
-            match receiver.recv() {
-                Ok(batch) => {
-                    for (i, run) in batch {
-                        pending.insert(i, run);
-                    }
+            match dispatch.next(next) {
+                Some(i) => {
+                    slots.put(i, runners.run(i, start_after[i]));
+                    idle = Backoff::default();
                 }
-                // Every worker is gone with `next` unfinished: run it here (as a re-execution).
-                Err(_) => pending.insert(next, None),
+                None => idle.wait(),
             }
         }
+        stop.store(true, Ordering::Relaxed);
     });
     if let Some(error) = failure {
         return Err(error);
@@ -483,9 +472,22 @@ fn run_dependency_driven(
     Ok((outcome, reexecutions, committing.as_secs_f64() * 1e3))
 }
 
-/// Most transactions a worker claims at once (fewer for small blocks: about 64 claims per
-/// worker), so that claiming and handing over results costs little against running them.
-const MAX_CLAIM: usize = 16;
+/// Waiting for other threads: spins briefly, then yields the core.
+#[derive(Debug, Default)]
+struct Backoff {
+    spins: u32,
+}
+
+impl Backoff {
+    fn wait(&mut self) {
+        if self.spins < 64 {
+            std::hint::spin_loop();
+            self.spins += 1;
+        } else {
+            std::thread::yield_now();
+        }
+    }
+}
 
 /// One thread's EVMs: one over the pre-state, for transactions with no predicted predecessor
 /// (lock-free: under exact predictions the pre-state is what they see sequentially), and one
@@ -509,26 +511,9 @@ impl<'b, 's> Runners<'b, 's> {
     fn run(&mut self, i: usize, start_after: usize) -> SpeculativeRun {
         let tx = &self.block.transactions[i];
         if start_after == 0 {
-            self.prestate.run(tx).ok()
+            self.prestate.run(tx).ok().map(Box::new)
         } else {
-            self.committed.run(tx).ok()
+            self.committed.run(tx).ok().map(Box::new)
         }
     }
-}
-
-/// Waits until at least `count` transactions are committed; false if told to stop.
-fn wait_until(committed: &AtomicUsize, count: usize, stop: &AtomicBool) -> bool {
-    let mut spins = 0u32;
-    while committed.load(Ordering::Acquire) < count {
-        if stop.load(Ordering::Relaxed) {
-            return false;
-        }
-        if spins < 64 {
-            std::hint::spin_loop();
-            spins += 1;
-        } else {
-            std::thread::yield_now();
-        }
-    }
-    true
 }

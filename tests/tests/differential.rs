@@ -171,13 +171,15 @@ proptest! {
         kind in prop::sample::select(vec![Workload::Contention, Workload::Hybrid, Workload::Chain, Workload::NftMint]),
         damage in 0u64..1_000,
         threads in 1usize..=4,
+        speculate_barriers in any::<bool>(),
     ) {
         let params = WorkloadParams { gas: 1_500_000, seed, hot_ratio: hot };
         let block = workload::build(kind, &params).unwrap();
         let reference = execute_sequential(&block).unwrap();
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         let sets = predictions(&block, PredictionSource::Random(damage), &Analyzer::new()).unwrap();
-        let parallel = execute_parallel(&block, &sets, &pool, &ParallelConfig::always()).unwrap();
+        let config = ParallelConfig { speculate_barriers, ..ParallelConfig::always() };
+        let parallel = execute_parallel(&block, &sets, &pool, &config).unwrap();
         prop_assert_eq!(reference.first_difference(&parallel.outcome), None);
     }
 }

@@ -1,0 +1,225 @@
+//! Start points: for each transaction, how many transactions must be committed before it can
+//! run and expect to read only final values.
+//!
+//! Input: the predicted access sets of a block, in block order. Output: one count per
+//! transaction (0: it can run against the pre-state straight away).
+//!
+//! The parallel executor commits in block order and validates every value a run read, so a
+//! later transaction's writes can never reach an earlier transaction's reads, and a credit is
+//! applied as a delta at commit. Of the scheduler's conflicts, only *read after write* can make
+//! a speculative run wrong: a transaction waits for the latest earlier transaction that may
+//! write (or credit) a location it may read. Its own writes count as reads, because revm loads
+//! an account or slot before changing it; its pure credits count as nothing. Whole-state and
+//! whole-contract widenings stand for reads and writes of everything they cover. The
+//! scheduler's layers also order write-after-read and credit-after-access pairs (a layer's
+//! members may commit in any order); with in-order commits those edges would only make
+//! transactions wait for nothing, such as every transaction waiting for an early one that
+//! touched the block's beneficiary.
+//!
+//! Cost: one hash-map lookup per predicted access, plus one update per write.
+
+use alloy_primitives::map::{AddressHashMap, HashMap};
+use foresight_analyzer::{AccessSet, Location, Widening};
+
+/// The latest writer of everything a transaction may write, by how precisely it is known.
+#[derive(Debug, Default)]
+struct LatestWriters {
+    /// Per location: the latest transaction that may write or credit it, plus one.
+    locations: HashMap<Location, usize>,
+    /// Per contract: the latest transaction that may write any of its slots (a listed slot or
+    /// a widening), plus one.
+    any_slot: AddressHashMap<usize>,
+    /// Per contract: the latest transaction widened to all of its storage, plus one.
+    whole_storage: AddressHashMap<usize>,
+    /// The latest transaction widened to the whole state, plus one.
+    everything: usize,
+    /// Transactions seen so far.
+    seen: usize,
+    /// Whether a whole-state widening counts only its listed locations.
+    speculate_barriers: bool,
+}
+
+impl LatestWriters {
+    /// The start point of a transaction that may read `location`.
+    fn after_writers_of(&self, location: &Location) -> usize {
+        let exact = self.locations.get(location).copied().unwrap_or(0);
+        match *location {
+            Location::Storage { address, .. } => {
+                exact.max(self.whole_storage.get(&address).copied().unwrap_or(0))
+            }
+            _ => exact,
+        }
+    }
+
+    /// The start point of the next transaction, `set`; then records what it may write.
+    fn admit(&mut self, set: &AccessSet) -> usize {
+        self.seen += 1;
+        let me = self.seen;
+        if set.is_everything() && !self.speculate_barriers {
+            // It may read what any earlier transaction wrote, and write anything.
+            self.everything = me;
+            return me - 1;
+        }
+        let mut start = self.everything;
+        for location in set.reads.iter().chain(&set.writes) {
+            start = start.max(self.after_writers_of(location));
+        }
+        let widened = || {
+            set.widenings.iter().filter_map(|widening| match *widening {
+                Widening::Contract { address, .. } => Some(address),
+                Widening::Everything { .. } => None,
+            })
+        };
+        for address in widened() {
+            start = start.max(self.any_slot.get(&address).copied().unwrap_or(0));
+        }
+        // Recorded only now: a set may widen one contract for several reasons.
+        for address in widened() {
+            self.whole_storage.insert(address, me);
+            self.any_slot.insert(address, me);
+        }
+        for location in &set.writes {
+            self.locations.insert(*location, me);
+            if let Location::Storage { address, .. } = *location {
+                self.any_slot.insert(address, me);
+            }
+        }
+        for address in &set.credits {
+            self.locations.insert(Location::balance(*address), me);
+        }
+        start
+    }
+}
+
+/// For each transaction of a block with predicted `access_sets`, the number of transactions
+/// that must be committed before it runs: one more than the latest earlier transaction that may
+/// write what it may read (0 when there is none).
+///
+/// With `speculate_barriers`, a transaction widened to the whole state counts only the
+/// locations its prediction lists: it and the transactions after it run without waiting for
+/// one another beyond those, and validation at commit catches what the prediction could not
+/// name (the run is then re-executed). Without it, such a transaction waits for every earlier
+/// one and every later one waits for it.
+///
+/// ```
+/// use alloy_primitives::{Address, U256};
+/// use foresight_analyzer::{AccessSet, Location};
+/// use foresight_executor::start_points;
+///
+/// let slot = Location::storage(Address::repeat_byte(1), U256::ZERO);
+/// let mut write = AccessSet::new();
+/// write.writes.insert(slot);
+/// let mut read = AccessSet::new();
+/// read.reads.insert(slot);
+/// // A read waits for the write before it; a write after reads waits for nothing: commits
+/// // are in block order, so it can never reach the reads before it.
+/// assert_eq!(start_points(&[read.clone(), write, read, AccessSet::new()], false), [0, 0, 2, 0]);
+/// ```
+pub fn start_points(access_sets: &[AccessSet], speculate_barriers: bool) -> Vec<usize> {
+    let mut writers = LatestWriters {
+        locations: HashMap::with_capacity_and_hasher(2 * access_sets.len(), Default::default()),
+        speculate_barriers,
+        ..LatestWriters::default()
+    };
+    access_sets.iter().map(|set| writers.admit(set)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{Address, U256};
+    use foresight_analyzer::WideningReason;
+
+    use super::*;
+
+    fn slot(contract: u8, slot: u64) -> Location {
+        Location::storage(Address::repeat_byte(contract), U256::from(slot))
+    }
+
+    fn set(reads: &[Location], writes: &[Location]) -> AccessSet {
+        AccessSet {
+            reads: reads.iter().copied().collect(),
+            writes: writes.iter().copied().collect(),
+            ..AccessSet::new()
+        }
+    }
+
+    fn widened(contract: u8) -> AccessSet {
+        let mut set = AccessSet::new();
+        set.widenings.insert(Widening::Contract {
+            address: Address::repeat_byte(contract),
+            reason: WideningReason::UnresolvedSlot,
+        });
+        set
+    }
+
+    #[test]
+    fn writes_wait_for_earlier_writes_because_revm_loads_before_it_stores() {
+        let w = set(&[], &[slot(1, 0)]);
+        assert_eq!(start_points(&[w.clone(), w.clone(), w], false), [0, 1, 2]);
+    }
+
+    #[test]
+    fn credits_wait_for_nothing_and_readers_wait_for_credits() {
+        let coinbase = Address::repeat_byte(9);
+        let mut paid = set(
+            &[Location::balance(coinbase)],
+            &[Location::balance(coinbase)],
+        );
+        let mut fee = AccessSet::new();
+        fee.credits.insert(coinbase);
+        let reader = set(&[Location::balance(coinbase)], &[]);
+        assert_eq!(
+            start_points(&[paid.clone(), fee.clone(), fee.clone(), reader], false),
+            [0, 0, 0, 3]
+        );
+        paid.credits.insert(coinbase);
+        assert_eq!(start_points(&[fee.clone(), paid], false), [0, 1]);
+    }
+
+    #[test]
+    fn barriers_wait_for_everything_before_and_hold_up_everything_after() {
+        let barrier = AccessSet::everything(WideningReason::UnresolvedCallTarget);
+        let free = AccessSet::new();
+        let block = [free.clone(), free.clone(), barrier, free.clone(), free];
+        assert_eq!(start_points(&block, false), [0, 0, 2, 3, 3]);
+    }
+
+    #[test]
+    fn speculated_barriers_keep_only_the_locations_they_list() {
+        let mut barrier = AccessSet::everything(WideningReason::UnresolvedCallTarget);
+        barrier.reads.insert(slot(1, 0));
+        barrier.writes.insert(slot(1, 1));
+        let block = [
+            set(&[], &[slot(1, 0)]),
+            set(&[], &[slot(2, 0)]),
+            barrier,
+            set(&[slot(1, 1)], &[]),
+            AccessSet::new(),
+        ];
+        assert_eq!(start_points(&block, true), [0, 0, 1, 3, 0]);
+    }
+
+    #[test]
+    fn a_contract_widened_for_two_reasons_waits_only_for_earlier_transactions() {
+        let mut twice = widened(1);
+        twice.widenings.insert(Widening::Contract {
+            address: Address::repeat_byte(1),
+            reason: WideningReason::UnboundedLoop,
+        });
+        assert_eq!(start_points(&[twice.clone(), twice], false), [0, 1]);
+    }
+
+    #[test]
+    fn contract_widenings_read_and_write_every_slot_of_their_contract() {
+        let write = set(&[], &[slot(1, 5)]);
+        let read_other = set(&[slot(2, 5)], &[]);
+        let read = set(&[slot(1, 7)], &[]);
+        assert_eq!(
+            start_points(
+                &[write, read_other.clone(), widened(1), read, read_other],
+                false
+            ),
+            [0, 0, 1, 3, 0]
+        );
+    }
+}
