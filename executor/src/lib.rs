@@ -5,16 +5,15 @@
 
 mod beneficiary;
 mod changes;
-mod dispatch;
 mod error;
 mod header;
 mod observed;
 mod outcome;
 mod overlay;
 mod parallel;
+mod pending;
 mod recorder;
 mod sequential;
-mod slots;
 mod sorted_map;
 mod start;
 mod state;

@@ -23,6 +23,7 @@ use std::{
     sync::{
         PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
         atomic::{AtomicBool, AtomicUsize, Ordering},
+        mpsc,
     },
     time::Instant,
 };
@@ -36,9 +37,8 @@ use serde::Serialize;
 
 use crate::{
     BlockOutcome, BlockState, ExecutionError,
-    dispatch::Dispatch,
+    pending::Pending,
     sequential::{apply_withdrawals, execute_sequential},
-    slots::Slots,
     start::start_points,
     transact::{TxRun, TxRunner},
 };
@@ -51,8 +51,7 @@ use crate::{
 /// point is committed (plus `handoff_gas` when it had to wait for a commit); runs cost their gas
 /// plus `contention_percent` (threads share caches and memory bandwidth); one thread commits in
 /// block order, validating and applying each transaction (1.5 × `commit_gas`); and starting
-/// the threads costs `startup_gas`. The defaults were fitted to the mainnet corpus on a 2-core
-/// machine.
+/// the threads costs `startup_gas`. The defaults were set on a 2-core machine.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ParallelConfig {
     /// Blocks with fewer transactions run sequentially.
@@ -80,7 +79,7 @@ impl Default for ParallelConfig {
             min_speedup: 1.1,
             commit_gas: 10_000,
             handoff_gas: 20_000,
-            contention_percent: 15,
+            contention_percent: 40,
             startup_gas: 500_000,
             speculate_barriers: true,
         }
@@ -194,9 +193,8 @@ pub struct ParallelOutcome {
     pub metrics: ExecutionMetrics,
 }
 
-/// A speculative run; `None` when revm rejected it outright (it will be re-executed). Boxed:
-/// it moves between threads, and a pointer moves cheaply.
-type SpeculativeRun = Option<Box<TxRun>>;
+/// A speculative run; `None` when revm rejected it outright (it will be re-executed).
+type SpeculativeRun = Option<TxRun>;
 
 /// Executes `block` in parallel on `pool`, following `predictions` (one per transaction).
 ///
@@ -345,10 +343,10 @@ impl DatabaseRef for SharedState<'_> {
     }
 }
 
-/// Runs the block on `threads - 1` pool workers plus the calling thread. Each thread takes the
-/// earliest transaction whose start point is reached (see [`Dispatch`]) and runs it against
-/// the pre-state (start point 0) or the committed state as it stands. The calling thread
-/// commits in block order — validating every read against the committed state and
+/// Runs the block on `threads - 1` pool workers plus the calling thread. Transactions are
+/// claimed in block order; one starts once every predicted predecessor is committed, against
+/// the committed state as it stands (pre-state plus the writes committed so far). The calling
+/// thread commits in block order — validating every read against the committed state and
 /// re-executing on a mismatch — and runs transactions itself whenever it has nothing to commit.
 fn run_dependency_driven(
     block: &Block,
@@ -363,42 +361,63 @@ fn run_dependency_driven(
     block_state.expect_storage_writes(storage_hints);
     let state = SharedState(RwLock::new(block_state));
     let committed = AtomicUsize::new(0);
-    let dispatch = Dispatch::new(start_after);
-    let slots = Slots::<SpeculativeRun>::new(n);
+    let cursor = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let workers = pool.current_num_threads().max(1) - 1;
+    let (sender, receiver) = mpsc::channel::<Vec<(usize, SpeculativeRun)>>();
+    let claim = (n / (workers.max(1) * 64)).clamp(1, MAX_CLAIM);
+    let mut pending = Pending::new();
     let mut transactions = Vec::with_capacity(n);
     let mut reexecutions = Vec::new();
     let mut failure = None;
 
     pool.in_place_scope(|scope| {
         for _ in 0..workers {
-            let (state, committed, dispatch, slots, stop) =
-                (&state, &committed, &dispatch, &slots, &stop);
+            let sender = sender.clone();
+            let (state, committed, cursor, stop) = (&state, &committed, &cursor, &stop);
             scope.spawn(move |_| {
                 let mut runners = Runners::new(block, state);
-                let mut idle = Backoff::default();
-                while !stop.load(Ordering::Relaxed) {
-                    match dispatch.next(committed.load(Ordering::Acquire)) {
-                        Some(i) => {
-                            slots.put(i, runners.run(i, start_after[i]));
-                            idle = Backoff::default();
+                let mut batch = Vec::with_capacity(claim);
+                loop {
+                    let start = cursor.fetch_add(claim, Ordering::Relaxed);
+                    if start >= n {
+                        break;
+                    }
+                    let end = (start + claim).min(n);
+                    for (i, &needed) in (start..end).zip(&start_after[start..end]) {
+                        if needed > 0 && committed.load(Ordering::Acquire) < needed {
+                            // A predecessor may sit in this very batch: hand it over first.
+                            if !batch.is_empty() && sender.send(std::mem::take(&mut batch)).is_err()
+                            {
+                                return;
+                            }
+                            if !wait_until(committed, needed, stop) {
+                                return;
+                            }
                         }
-                        None if dispatch.is_exhausted() => break,
-                        None => idle.wait(),
+                        batch.push((i, runners.run(i, needed)));
+                    }
+                    if sender.send(std::mem::take(&mut batch)).is_err() {
+                        break;
                     }
                 }
             });
         }
+        drop(sender);
 
         let mut runners = Runners::new(block, &state);
         let mut cumulative = 0u64;
         let mut next = 0usize;
-        let mut idle = Backoff::default();
         while next < n {
+            while let Ok(batch) = receiver.try_recv() {
+                for (i, run) in batch {
+                    pending.insert(i, run);
+                }
+            }
+            let before = next;
             let commits_started = Instant::now();
             let mut held = None;
-            while let Some(speculative) = slots.take(next) {
+            while let Some(speculative) = pending.take_next() {
                 let tx = &block.transactions[next];
                 let mut guard = held.take().unwrap_or_else(|| state.write());
                 let mismatch = match &speculative {
@@ -406,7 +425,7 @@ fn run_dependency_driven(
                     None => None,
                 };
                 let run = match (speculative, mismatch) {
-                    (Some(run), None) => *run,
+                    (Some(run), None) => run,
                     (speculative, mismatch) => {
                         drop(guard);
                         reexecutions.push(match (speculative.is_some(), mismatch) {
@@ -443,22 +462,32 @@ fn run_dependency_driven(
                 transactions.push(outcome);
                 next += 1;
                 committed.store(next, Ordering::Release);
-                idle = Backoff::default();
             }
             drop(held);
             committing += commits_started.elapsed();
-            if next == n {
-                break;
+            if next == n || next > before {
+                continue;
             }
-            match dispatch.next(next) {
-                Some(i) => {
-                    slots.put(i, runners.run(i, start_after[i]));
-                    idle = Backoff::default();
+            let i = cursor.load(Ordering::Relaxed);
+            if i < n
+                && committed.load(Ordering::Acquire) >= start_after[i]
+                && cursor
+                    .compare_exchange(i, i + 1, Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok()
+            {
+                pending.insert(i, runners.run(i, start_after[i]));
+                continue;
+            }
+            match receiver.recv() {
+                Ok(batch) => {
+                    for (i, run) in batch {
+                        pending.insert(i, run);
+                    }
                 }
-                None => idle.wait(),
+                // Every worker is gone with `next` unfinished: run it here (as a re-execution).
+                Err(_) => pending.insert(next, None),
             }
         }
-        stop.store(true, Ordering::Relaxed);
     });
     if let Some(error) = failure {
         return Err(error);
@@ -472,22 +501,9 @@ fn run_dependency_driven(
     Ok((outcome, reexecutions, committing.as_secs_f64() * 1e3))
 }
 
-/// Waiting for other threads: spins briefly, then yields the core.
-#[derive(Debug, Default)]
-struct Backoff {
-    spins: u32,
-}
-
-impl Backoff {
-    fn wait(&mut self) {
-        if self.spins < 64 {
-            std::hint::spin_loop();
-            self.spins += 1;
-        } else {
-            std::thread::yield_now();
-        }
-    }
-}
+/// Most transactions a worker claims at once (fewer for small blocks: about 64 claims per
+/// worker), so that claiming and handing over results costs little against running them.
+const MAX_CLAIM: usize = 16;
 
 /// One thread's EVMs: one over the pre-state, for transactions with no predicted predecessor
 /// (lock-free: under exact predictions the pre-state is what they see sequentially), and one
@@ -511,9 +527,26 @@ impl<'b, 's> Runners<'b, 's> {
     fn run(&mut self, i: usize, start_after: usize) -> SpeculativeRun {
         let tx = &self.block.transactions[i];
         if start_after == 0 {
-            self.prestate.run(tx).ok().map(Box::new)
+            self.prestate.run(tx).ok()
         } else {
-            self.committed.run(tx).ok().map(Box::new)
+            self.committed.run(tx).ok()
         }
     }
+}
+
+/// Waits until at least `count` transactions are committed; false if told to stop.
+fn wait_until(committed: &AtomicUsize, count: usize, stop: &AtomicBool) -> bool {
+    let mut spins = 0u32;
+    while committed.load(Ordering::Acquire) < count {
+        if stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        if spins < 64 {
+            std::hint::spin_loop();
+            spins += 1;
+        } else {
+            std::thread::yield_now();
+        }
+    }
+    true
 }
