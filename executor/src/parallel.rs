@@ -1,5 +1,5 @@
 //! The parallel executor: runs a block's transactions on a rayon pool as soon as their
-//! predicted predecessors are committed, and accepts results in block order only where every
+//! start points are committed (read-after-write only), and accepts results in block order only where every
 //! value read equals what sequential execution reads at that position, re-executing the rest on
 //! the spot. Its outcome equals the sequential one for any prediction; predictions only change
 //! speed.
@@ -10,8 +10,8 @@
 //! phase).
 //!
 //! One state is kept: the *committed state*, pre-state plus the writes of the transactions
-//! committed so far, in block order. A transaction with no predicted predecessor runs against
-//! the pre-state (lock-free); any other waits until its latest predecessor is committed and runs
+//! committed so far, in block order. A transaction whose start point (`start.rs`) is 0 runs against
+//! the pre-state (lock-free); any other waits until that many transactions are committed and runs
 //! against the committed state, read under a lock while the committer keeps applying. Either
 //! way the committer validates every value it read against the committed state at its
 //! position, so neither a wrong prediction nor a read that raced with a commit can reach the
@@ -344,7 +344,7 @@ impl DatabaseRef for SharedState<'_> {
 }
 
 /// Runs the block on `threads - 1` pool workers plus the calling thread. Transactions are
-/// claimed in block order; one starts once every predicted predecessor is committed, against
+/// claimed in block order; one starts once as many transactions as its start point are committed, against
 /// the committed state as it stands (pre-state plus the writes committed so far). The calling
 /// thread commits in block order — validating every read against the committed state and
 /// re-executing on a mismatch — and runs transactions itself whenever it has nothing to commit.
@@ -505,7 +505,7 @@ fn run_dependency_driven(
 /// worker), so that claiming and handing over results costs little against running them.
 const MAX_CLAIM: usize = 16;
 
-/// One thread's EVMs: one over the pre-state, for transactions with no predicted predecessor
+/// One thread's EVMs: one over the pre-state, for transactions whose start point is 0
 /// (lock-free: under exact predictions the pre-state is what they see sequentially), and one
 /// over the committed state, for the others.
 struct Runners<'b, 's> {
