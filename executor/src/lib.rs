@@ -15,7 +15,6 @@ mod pending;
 mod recorder;
 mod sequential;
 mod sorted_map;
-mod start;
 mod state;
 mod transact;
 mod writes;
@@ -30,5 +29,4 @@ pub use parallel::{
 };
 pub use sequential::execute_sequential;
 pub use sorted_map::SortedMap;
-pub use start::start_points;
 pub use state::BlockState;

@@ -6,7 +6,7 @@
 //!
 //! Input: a [`Block`], one predicted [`AccessSet`] per transaction, a thread pool and a
 //! [`ParallelConfig`]. Output: [`ParallelOutcome`]: the [`BlockOutcome`] plus
-//! [`ExecutionMetrics`] (mode, layers, re-executions and the location that broke each, time per
+//! [`ExecutionMetrics`] (mode, waves, re-executions and the location that broke each, time per
 //! phase).
 //!
 //! One state is kept: the *committed state*, pre-state plus the writes of the transactions
@@ -19,7 +19,6 @@
 
 use std::{
     convert::Infallible,
-    num::NonZeroUsize,
     sync::{
         PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
         atomic::{AtomicBool, AtomicUsize, Ordering},
@@ -31,7 +30,7 @@ use std::{
 use alloy_primitives::{Address, B256, U256, map::AddressMap};
 use foresight_analyzer::{AccessSet, Location, WideningReason};
 use foresight_corpus::{Block, PreState};
-use foresight_scheduler::Schedule;
+use foresight_scheduler::{start_points, waves};
 use revm::{DatabaseRef, bytecode::Bytecode, state::AccountInfo};
 use serde::Serialize;
 
@@ -39,7 +38,6 @@ use crate::{
     BlockOutcome, BlockState, ExecutionError,
     pending::Pending,
     sequential::{apply_withdrawals, execute_sequential},
-    start::start_points,
     transact::{TxRun, TxRunner},
 };
 
@@ -166,16 +164,14 @@ pub struct ExecutionMetrics {
     pub mode: ExecutionMode,
     /// Threads in the pool.
     pub threads: usize,
-    /// Layers of the schedule.
-    pub layers: usize,
-    /// Speedup the schedule allows on the pool (gas limits as weights; 21,000 for calls
-    /// without data).
-    pub predicted_speedup: f64,
+    /// Rounds the start points take (see [`waves`]): 1 when nothing waits, the number of
+    /// transactions for a chain.
+    pub waves: usize,
     /// Speedup the cost model of [`ParallelConfig`] expects, commit work included.
     pub estimated_speedup: f64,
     /// Re-executed transactions, in block order.
     pub reexecutions: Vec<Reexecution>,
-    /// Building the schedule, in milliseconds.
+    /// Computing the start points and the cost estimate, in milliseconds.
     pub schedule_ms: f64,
     /// Executing the block (runs and in-order commits, overlapped), in milliseconds.
     pub execute_ms: f64,
@@ -227,9 +223,6 @@ pub fn execute_parallel(
         barriers = vec![AccessSet::everything(WideningReason::NoPrediction); n];
         &barriers
     };
-    let schedule = Schedule::new(sets);
-    let threads_nz = NonZeroUsize::new(threads).unwrap_or(NonZeroUsize::MIN);
-    let predicted_speedup = schedule.stats(&gas, threads_nz).map_or(1.0, |s| s.speedup);
     let storage_hints = predicted_storage_writes(sets);
     let start_after = start_points(sets, config.speculate_barriers);
     let estimated_speedup = config.estimated_speedup(&gas, &start_after, threads);
@@ -238,8 +231,7 @@ pub fn execute_parallel(
     let mut metrics = ExecutionMetrics {
         mode: ExecutionMode::Parallel,
         threads,
-        layers: schedule.layers().len(),
-        predicted_speedup,
+        waves: waves(&start_after),
         estimated_speedup,
         reexecutions: Vec::new(),
         schedule_ms,
@@ -260,15 +252,13 @@ pub fn execute_parallel(
         Some("one thread".to_owned())
     } else if estimated_speedup < config.min_speedup {
         Some(format!(
-            "expected {estimated_speedup:.2}x on {threads} threads (schedule allows \
-             {predicted_speedup:.2}x), below {:.2}x",
+            "expected {estimated_speedup:.2}x on {threads} threads, below {:.2}x",
             config.min_speedup
         ))
     } else {
         None
     };
     if let Some(reason) = sequential_reason {
-        drop(schedule);
         let started = Instant::now();
         let outcome = execute_sequential(block)?;
         metrics.mode = ExecutionMode::Sequential(reason);

@@ -9,6 +9,10 @@
 //! serializes to JSON with serde, and [`Schedule::to_dot`] renders it for Graphviz. Everything
 //! is deterministic: the same access sets give the same schedule, byte for byte.
 //!
+//! The executor does not follow layers: it follows [`start_points`], a cheaper plan that keeps
+//! only the read-after-write conflicts (it commits in block order and validates every read, so
+//! the other conflicts cannot make a run wrong). [`waves`] counts the rounds that plan needs.
+//!
 //! ```
 //! use std::num::NonZeroUsize;
 //!
@@ -42,6 +46,7 @@ mod layers;
 mod makespan;
 mod schedule;
 mod sparse;
+mod start;
 mod stats;
 
 pub use conflict::{Conflict, ConflictKind, Edge, Resource};
@@ -49,4 +54,5 @@ pub use error::ScheduleError;
 pub use graph::ConflictGraph;
 pub use layers::Layers;
 pub use schedule::Schedule;
+pub use start::{start_points, waves};
 pub use stats::ScheduleStats;

@@ -2,7 +2,7 @@
 //! in parallel, or both with a check that the outcomes are identical and the speedup.
 //!
 //! Input: `--block DIR` or `--workload NAME` (default: the built-in hybrid block), the mode and
-//! the prediction source. Output: a summary (or `--json`): transactions, gas, layers,
+//! the prediction source. Output: a summary (or `--json`): transactions, gas, waves,
 //! re-executions, time per phase, speedup; exit 1 if parallel and sequential differ.
 
 use std::{path::PathBuf, process::ExitCode, time::Instant};
@@ -152,20 +152,20 @@ fn print_summary(s: &serde_json::Value, output: Output) {
     if metrics.is_object() {
         let mode = &metrics["mode"];
         println!(
-            "mode {}{}  threads {}  layers {}  schedule allows {:.2}x  re-executed {}",
+            "mode {}{}  threads {}  waves {}  expected {:.2}x  re-executed {}",
             mode["mode"].as_str().unwrap_or("?"),
             mode["reason"]
                 .as_str()
                 .map(|r| format!(" ({r})"))
                 .unwrap_or_default(),
             metrics["threads"],
-            metrics["layers"],
-            metrics["predicted_speedup"].as_f64().unwrap_or(0.0),
+            metrics["waves"],
+            metrics["estimated_speedup"].as_f64().unwrap_or(0.0),
             metrics["reexecutions"].as_array().map_or(0, Vec::len)
         );
         if output.verbose {
             println!(
-                "phases: schedule {:.2} ms, execute {:.2} ms (the committing thread spent {:.2} ms validating and applying)",
+                "phases: start points {:.2} ms, execute {:.2} ms (the committing thread spent {:.2} ms validating and applying)",
                 metrics["schedule_ms"].as_f64().unwrap_or(0.0),
                 metrics["execute_ms"].as_f64().unwrap_or(0.0),
                 metrics["commit_ms"].as_f64().unwrap_or(0.0)

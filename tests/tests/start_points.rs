@@ -4,8 +4,8 @@
 
 use alloy_primitives::{Address, U256};
 use foresight_analyzer::{AccessSet, Location, Widening, WideningReason};
-use foresight_executor::start_points;
 use foresight_scheduler::Schedule;
+use foresight_scheduler::start_points;
 use proptest::{collection::vec, prelude::*};
 
 fn location() -> impl Strategy<Value = Location> {

@@ -2,7 +2,8 @@
 //! run and expect to read only final values.
 //!
 //! Input: the predicted access sets of a block, in block order. Output: one count per
-//! transaction (0: it can run against the pre-state straight away).
+//! transaction (0: it can run against the pre-state straight away), and the number of waves
+//! that plan takes.
 //!
 //! The parallel executor commits in block order and validates every value a run read, so a
 //! later transaction's writes can never reach an earlier transaction's reads, and a credit is
@@ -16,21 +17,75 @@
 //! transactions wait for nothing, such as every transaction waiting for an early one that
 //! touched the block's beneficiary.
 //!
-//! Cost: one hash-map lookup per predicted access, plus one update per write.
+//! Cost: one hash-map lookup per predicted access, plus one update per write. The map is keyed
+//! by a 64-bit fingerprint of each location rather than the location itself (a 56-byte key
+//! hashed byte by byte): small entries keep the table in cache. Two locations with the same
+//! fingerprint share an entry, so a collision can only make a transaction wait longer, never
+//! less: start points stay sound, validation keeps results exact either way.
 
-use alloy_primitives::map::{AddressHashMap, HashMap};
+use alloy_primitives::{Address, U256, map::HashMap};
 use foresight_analyzer::{AccessSet, Location, Widening};
+
+/// What a fingerprint stands for, mixed into it so that an account's balance, nonce, code,
+/// slots and whole storage never share a key by construction.
+#[derive(Clone, Copy)]
+enum Key {
+    Balance = 1,
+    Nonce,
+    Code,
+    Slot,
+    AnySlot,
+    WholeStorage,
+}
+
+/// A 64-bit fingerprint of `(key, address, slot)`: each word multiplied into the state and
+/// folded (as in FxHash), then finished with a murmur3-style avalanche.
+fn fingerprint(key: Key, address: &Address, slot: &U256) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let bytes = address.as_slice();
+    let word = |range: std::ops::Range<usize>| {
+        let mut w = [0u8; 8];
+        w[..range.len()].copy_from_slice(&bytes[range]);
+        u64::from_le_bytes(w)
+    };
+    let limbs = slot.as_limbs();
+    let mut h = key as u64;
+    for w in [
+        word(0..8),
+        word(8..16),
+        word(16..20),
+        limbs[0],
+        limbs[1],
+        limbs[2],
+        limbs[3],
+    ] {
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^ (h >> 33)
+}
+
+fn location_key(location: &Location) -> u64 {
+    match *location {
+        Location::Balance { address } => fingerprint(Key::Balance, &address, &U256::ZERO),
+        Location::Nonce { address } => fingerprint(Key::Nonce, &address, &U256::ZERO),
+        Location::Code { address } => fingerprint(Key::Code, &address, &U256::ZERO),
+        Location::Storage { address, slot } => fingerprint(Key::Slot, &address, &slot),
+    }
+}
+
+fn contract_key(key: Key, address: &Address) -> u64 {
+    fingerprint(key, address, &U256::ZERO)
+}
 
 /// The latest writer of everything a transaction may write, by how precisely it is known.
 #[derive(Debug, Default)]
 struct LatestWriters {
-    /// Per location: the latest transaction that may write or credit it, plus one.
-    locations: HashMap<Location, usize>,
-    /// Per contract: the latest transaction that may write any of its slots (a listed slot or
-    /// a widening), plus one.
-    any_slot: AddressHashMap<usize>,
-    /// Per contract: the latest transaction widened to all of its storage, plus one.
-    whole_storage: AddressHashMap<usize>,
+    /// Per fingerprint: the latest transaction that may write or credit a location with it,
+    /// plus one. Per contract, also: the latest that may write any of its slots (a listed slot
+    /// or a widening), and the latest widened to all of its storage.
+    latest: HashMap<u64, usize>,
     /// The latest transaction widened to the whole state, plus one.
     everything: usize,
     /// Transactions seen so far.
@@ -40,12 +95,16 @@ struct LatestWriters {
 }
 
 impl LatestWriters {
+    fn latest(&self, key: u64) -> usize {
+        self.latest.get(&key).copied().unwrap_or(0)
+    }
+
     /// The start point of a transaction that may read `location`.
     fn after_writers_of(&self, location: &Location) -> usize {
-        let exact = self.locations.get(location).copied().unwrap_or(0);
+        let exact = self.latest(location_key(location));
         match *location {
             Location::Storage { address, .. } => {
-                exact.max(self.whole_storage.get(&address).copied().unwrap_or(0))
+                exact.max(self.latest(contract_key(Key::WholeStorage, &address)))
             }
             _ => exact,
         }
@@ -71,21 +130,22 @@ impl LatestWriters {
             })
         };
         for address in widened() {
-            start = start.max(self.any_slot.get(&address).copied().unwrap_or(0));
+            start = start.max(self.latest(contract_key(Key::AnySlot, &address)));
         }
         // Recorded only now: a set may widen one contract for several reasons.
         for address in widened() {
-            self.whole_storage.insert(address, me);
-            self.any_slot.insert(address, me);
+            self.latest
+                .insert(contract_key(Key::WholeStorage, &address), me);
+            self.latest.insert(contract_key(Key::AnySlot, &address), me);
         }
         for location in &set.writes {
-            self.locations.insert(*location, me);
+            self.latest.insert(location_key(location), me);
             if let Location::Storage { address, .. } = *location {
-                self.any_slot.insert(address, me);
+                self.latest.insert(contract_key(Key::AnySlot, &address), me);
             }
         }
         for address in &set.credits {
-            self.locations.insert(Location::balance(*address), me);
+            self.latest.insert(contract_key(Key::Balance, address), me);
         }
         start
     }
@@ -104,7 +164,7 @@ impl LatestWriters {
 /// ```
 /// use alloy_primitives::{Address, U256};
 /// use foresight_analyzer::{AccessSet, Location};
-/// use foresight_executor::start_points;
+/// use foresight_scheduler::start_points;
 ///
 /// let slot = Location::storage(Address::repeat_byte(1), U256::ZERO);
 /// let mut write = AccessSet::new();
@@ -117,11 +177,37 @@ impl LatestWriters {
 /// ```
 pub fn start_points(access_sets: &[AccessSet], speculate_barriers: bool) -> Vec<usize> {
     let mut writers = LatestWriters {
-        locations: HashMap::with_capacity_and_hasher(2 * access_sets.len(), Default::default()),
+        latest: HashMap::with_capacity_and_hasher(2 * access_sets.len(), Default::default()),
         speculate_barriers,
         ..LatestWriters::default()
     };
     access_sets.iter().map(|set| writers.admit(set)).collect()
+}
+
+/// The rounds a block takes when every transaction starts as soon as its start point is
+/// committed and each round takes one transaction's time: a transaction's wave is one more than
+/// the latest wave among the transactions it waits for (the first `start_after[i]`). The
+/// counterpart of [`crate::Layers::len`] for start points; never more, as start points keep a
+/// subset of the conflicts. Linear in the block.
+///
+/// ```
+/// use foresight_scheduler::waves;
+///
+/// assert_eq!(waves(&[]), 0);
+/// assert_eq!(waves(&[0, 0, 0]), 1); // independent
+/// assert_eq!(waves(&[0, 1, 2]), 3); // a chain
+/// assert_eq!(waves(&[0, 0, 2, 0]), 2); // the third waits for both before it
+/// ```
+pub fn waves(start_after: &[usize]) -> usize {
+    // Highest wave among the first k transactions, for each k.
+    let mut highest = Vec::with_capacity(start_after.len() + 1);
+    highest.push(0usize);
+    for &start in start_after {
+        let wave = highest[start.min(highest.len() - 1)] + 1;
+        let last = highest[highest.len() - 1];
+        highest.push(last.max(wave));
+    }
+    highest[highest.len() - 1]
 }
 
 #[cfg(test)]
@@ -174,6 +260,34 @@ mod tests {
         );
         paid.credits.insert(coinbase);
         assert_eq!(start_points(&[fee.clone(), paid], false), [0, 1]);
+    }
+
+    #[test]
+    fn fingerprints_tell_apart_kinds_addresses_and_slots() {
+        let a = Address::repeat_byte(1);
+        let b = Address::with_last_byte(1);
+        let keys = [
+            location_key(&Location::balance(a)),
+            location_key(&Location::nonce(a)),
+            location_key(&Location::code(a)),
+            location_key(&Location::storage(a, U256::ZERO)),
+            location_key(&Location::storage(a, U256::from(1))),
+            location_key(&Location::storage(a, U256::from(1) << 192)),
+            location_key(&Location::balance(b)),
+            contract_key(Key::AnySlot, &a),
+            contract_key(Key::WholeStorage, &a),
+        ];
+        let distinct: std::collections::BTreeSet<u64> = keys.iter().copied().collect();
+        assert_eq!(distinct.len(), keys.len());
+    }
+
+    #[test]
+    fn waves_follow_the_start_points() {
+        let barrier = AccessSet::everything(WideningReason::UnresolvedCallTarget);
+        let free = AccessSet::new();
+        let block = [free.clone(), free.clone(), barrier, free.clone(), free];
+        assert_eq!(waves(&start_points(&block, false)), 3);
+        assert_eq!(waves(&start_points(&block, true)), 1);
     }
 
     #[test]
