@@ -35,18 +35,28 @@ pub struct CodeEntry {
     pub external: bool,
     entries: RwLock<HashMap<EntryKey, Arc<EntrySummary>>>,
     /// Summaries specialised to a calldata shape (see [`FrameFacts::shape`]).
-    shaped: RwLock<HashMap<(EntryKey, FrameFacts), Arc<EntrySummary>>>,
+    shaped: RwLock<HashMap<(EntryKey, FrameFacts), Specialised>>,
+    /// Summaries of shapes seen by more than one frame, analysed again keeping more
+    /// disjuncts per program point (see [`Specialisation::WideShape`]).
+    wide: RwLock<HashMap<(EntryKey, FrameFacts), Specialised>>,
     /// Summaries specialised to one frame's exact calldata (kept apart, so that one-off
     /// frames never crowd out the shapes that frames alike share).
-    exact: RwLock<HashMap<(EntryKey, FrameFacts), Arc<EntrySummary>>>,
+    exact: RwLock<HashMap<(EntryKey, FrameFacts), Specialised>>,
     contract: OnceLock<Arc<ContractSummary>>,
 }
+
+/// A specialised summary, and a fingerprint of the frame that first asked for it (its whole
+/// calldata and value), so that a frame seen again is not taken for another frame alike.
+type Specialised = (Arc<EntrySummary>, u64);
 
 /// What a specialised summary is specialised to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Specialisation {
     /// A calldata shape, shared by frames alike (at most [`MAX_SHAPES_PER_CODE`] kept).
     Shape,
+    /// A calldata shape again, with a larger analysis bound: worth paying only for a shape that
+    /// recurs, once instead of an exact analysis per frame (at most [`MAX_SHAPES_PER_CODE`]).
+    WideShape,
     /// One frame's calldata (at most [`MAX_EXACT_PER_CODE`] kept).
     Exact,
 }
@@ -67,6 +77,7 @@ impl CodeEntry {
             proxy,
             entries: RwLock::new(HashMap::default()),
             shaped: RwLock::new(HashMap::default()),
+            wide: RwLock::new(HashMap::default()),
             exact: RwLock::new(HashMap::default()),
             contract: OnceLock::new(),
         }
@@ -87,28 +98,34 @@ impl CodeEntry {
     }
 
     /// The summary of one entry for frames whose calldata is known as `facts` (a shape, or one
-    /// frame's exact calldata), analysed on first use with `limits`.
+    /// frame's exact calldata), analysed on first use with `limits`; and whether another frame
+    /// (`frame` is a fingerprint of the asking frame) had the same facts before.
     pub fn specialised_entry(
         &self,
         key: EntryKey,
         facts: FrameFacts,
         kind: Specialisation,
         limits: &AnalysisLimits,
-    ) -> Arc<EntrySummary> {
+        frame: u64,
+    ) -> (Arc<EntrySummary>, bool) {
         let (cache, bound) = match kind {
             Specialisation::Shape => (&self.shaped, MAX_SHAPES_PER_CODE),
+            Specialisation::WideShape => (&self.wide, MAX_SHAPES_PER_CODE),
             Specialisation::Exact => (&self.exact, MAX_EXACT_PER_CODE),
         };
         let k = (key, facts);
         if let Ok(map) = cache.read()
-            && let Some(s) = map.get(&k)
+            && let Some((s, first)) = map.get(&k)
         {
-            return s.clone();
+            return (s.clone(), *first != frame);
         }
         let s = Arc::new(analyze_frame(&self.code, key, k.1.clone(), limits));
         match cache.write() {
-            Ok(mut map) if map.len() < bound => map.entry(k).or_insert(s).clone(),
-            _ => s,
+            Ok(mut map) if map.len() < bound => {
+                let (s, first) = map.entry(k).or_insert((s, frame));
+                (s.clone(), *first != frame)
+            }
+            _ => (s, false),
         }
     }
 
@@ -201,12 +218,14 @@ impl Cache {
             for e in m.values() {
                 let general = e.entries.read().ok();
                 let shaped = e.shaped.read().ok();
+                let wide = e.wide.read().ok();
                 let exact = e.exact.read().ok();
-                let all = general
-                    .iter()
-                    .flat_map(|m| m.values())
-                    .chain(shaped.iter().flat_map(|m| m.values()))
-                    .chain(exact.iter().flat_map(|m| m.values()));
+                let all = general.iter().flat_map(|m| m.values()).chain(
+                    [&shaped, &wide, &exact]
+                        .into_iter()
+                        .flatten()
+                        .flat_map(|m| m.values().map(|(s, _)| s)),
+                );
                 for s in all {
                     st.entries += 1;
                     st.steps += s.steps as u64;

@@ -7,7 +7,10 @@
 //! [`MAX_CALL_DEPTH`], at most [`MAX_FRAMES`] frames) through proxies, precompiles, EIP-7702
 //! delegations and creations. Whatever cannot be resolved widens soundly, with a reason.
 
-use std::borrow::Cow;
+use std::{
+    borrow::Cow,
+    hash::{Hash, Hasher},
+};
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use serde::Serialize;
@@ -32,6 +35,11 @@ pub const MAX_SPECIALISED: u32 = 8;
 /// Disjuncts kept per program point when a frame is analysed with its own calldata: enough
 /// for the iterations of a loop over a calldata array to stay apart.
 const SPECIALISED_STATES_PER_POINT: usize = 16;
+/// Disjuncts kept per program point when a shape that recurs is analysed again, and its
+/// instruction budget: paid once per shape, instead of an exact analysis per frame (a
+/// Uniswap-V2 router's two-hop swap keeps its pairs apart only past 32 disjuncts).
+const WIDE_STATES_PER_POINT: usize = 64;
+const WIDE_MAX_STEPS: u32 = 40_000;
 /// Instructions interpreted per frame specialised to its exact calldata (paid per frame,
 /// unlike a shape's summary, which frames alike share): a frame that needs more keeps the
 /// better of its general and shape summaries.
@@ -678,11 +686,38 @@ impl<'a> Inst<'a> {
                 ..*self.limits
             };
             // First the frame's calldata shape (shared by frames alike); if that is not
-            // enough, everything known of this very frame.
+            // enough and an earlier frame had the same shape, the shape again with a larger
+            // bound; failing that, everything known of this very frame.
+            let frame = {
+                let mut h = std::hash::DefaultHasher::new();
+                (&f.data.bytes, f.value).hash(&mut h);
+                h.finish()
+            };
             let facts = FrameFacts::shape(&f.data.bytes, f.data.mask.as_deref(), f.value);
-            let mut frame_summary =
-                f.entry
-                    .specialised_entry(f.key, facts, Specialisation::Shape, &limits);
+            let (mut frame_summary, recurs) = f.entry.specialised_entry(
+                f.key,
+                facts.clone(),
+                Specialisation::Shape,
+                &limits,
+                frame,
+            );
+            if recurs && frame_summary.complete && frame_summary.open {
+                let limits = AnalysisLimits {
+                    max_states_per_point: WIDE_STATES_PER_POINT,
+                    max_steps: limits.max_steps.max(WIDE_MAX_STEPS),
+                    ..limits
+                };
+                let (wide, _) = f.entry.specialised_entry(
+                    f.key,
+                    facts,
+                    Specialisation::WideShape,
+                    &limits,
+                    frame,
+                );
+                if wide.complete {
+                    frame_summary = wide;
+                }
+            }
             if frame_summary.open || !frame_summary.complete {
                 let facts = FrameFacts {
                     calldata: Bytes::copy_from_slice(&f.data.bytes),
@@ -693,9 +728,9 @@ impl<'a> Inst<'a> {
                     max_steps: limits.max_steps.min(EXACT_MAX_STEPS),
                     ..limits
                 };
-                let exact = f
-                    .entry
-                    .specialised_entry(f.key, facts, Specialisation::Exact, &limits);
+                let (exact, _) =
+                    f.entry
+                        .specialised_entry(f.key, facts, Specialisation::Exact, &limits, frame);
                 if exact.complete || !frame_summary.complete {
                     frame_summary = exact;
                 }

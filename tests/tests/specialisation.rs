@@ -1,7 +1,8 @@
 //! The analyzer's second pass on the project's own contracts: a router swap, whose general
 //! summary loses the pair address in the loop over the calldata `path`, is predicted exactly
 //! once the frames are specialised to their calldata, so a block of independent swaps needs
-//! no barrier and schedules into one layer.
+//! no barrier and schedules into one layer; and swaps of one calldata shape share one
+//! specialised summary, however many there are.
 //!
 //! Input: the `swaps` workload at a small size. Output: pass or fail.
 
@@ -53,4 +54,29 @@ fn router_swaps_are_predicted_without_barriers_and_covered() {
             .entry_summary(&code, EntryKey::Selector(selector))
             .open
     );
+}
+
+/// Swaps of one calldata shape share one specialised summary once the shape recurs: the
+/// analysis work does not grow with the number of swaps (before, each swap had an analysis of
+/// its own exact calldata), and predicting the same block again analyses nothing new.
+#[test]
+fn a_recurring_swap_shape_is_analysed_once_not_per_swap() {
+    let params = |gas| WorkloadParams {
+        gas,
+        seed: 7,
+        hot_ratio: 0.0,
+    };
+    let entries = |gas| {
+        let block = build(Workload::Swaps, &params(gas)).expect("valid parameters");
+        let analyzer = Analyzer::new();
+        predicted_access_sets(&analyzer, &block);
+        let first = analyzer.cache_stats();
+        predicted_access_sets(&analyzer, &block);
+        assert_eq!(analyzer.cache_stats(), first, "a second pass analysed again");
+        (block.transactions.len(), first.entries)
+    };
+    let (few, few_entries) = entries(2_000_000);
+    let (many, many_entries) = entries(20_000_000);
+    assert!(many >= 8 * few, "{many} swaps against {few}");
+    assert_eq!(many_entries, few_entries);
 }
