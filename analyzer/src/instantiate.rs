@@ -35,10 +35,11 @@ pub const MAX_SPECIALISED: u32 = 8;
 /// Disjuncts kept per program point when a frame is analysed with its own calldata: enough
 /// for the iterations of a loop over a calldata array to stay apart.
 const SPECIALISED_STATES_PER_POINT: usize = 16;
-/// Disjuncts kept per program point when a shape that recurs is analysed again, and its
-/// instruction budget: paid once per shape, instead of an exact analysis per frame (a
-/// Uniswap-V2 router's two-hop swap keeps its pairs apart only past 32 disjuncts).
+/// Disjuncts kept per program point when a shape that recurs is analysed again: paid once per
+/// shape, instead of an exact analysis per frame (a Uniswap-V2 router's two-hop swap keeps its
+/// pairs apart only past 32 disjuncts).
 const WIDE_STATES_PER_POINT: usize = 64;
+/// Instructions interpreted when a shape that recurs is analysed again.
 const WIDE_MAX_STEPS: u32 = 40_000;
 /// Instructions interpreted per frame specialised to its exact calldata (paid per frame,
 /// unlike a shape's summary, which frames alike share): a frame that needs more keeps the

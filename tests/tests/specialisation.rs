@@ -72,7 +72,11 @@ fn a_recurring_swap_shape_is_analysed_once_not_per_swap() {
         predicted_access_sets(&analyzer, &block);
         let first = analyzer.cache_stats();
         predicted_access_sets(&analyzer, &block);
-        assert_eq!(analyzer.cache_stats(), first, "a second pass analysed again");
+        assert_eq!(
+            analyzer.cache_stats(),
+            first,
+            "a second pass analysed again"
+        );
         (block.transactions.len(), first.entries)
     };
     let (few, few_entries) = entries(2_000_000);
