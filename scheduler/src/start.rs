@@ -27,7 +27,7 @@ use alloy_primitives::{Address, U256, map::HashMap};
 use foresight_analyzer::{AccessSet, Location, Widening};
 
 /// What a fingerprint stands for, mixed into it so that an account's balance, nonce, code,
-/// slots and whole storage never share a key by construction.
+/// slots and whole storage get unrelated keys (they may still collide, like any two).
 #[derive(Clone, Copy)]
 enum Key {
     Balance = 1,
@@ -68,14 +68,14 @@ fn fingerprint(key: Key, address: &Address, slot: &U256) -> u64 {
 
 fn location_key(location: &Location) -> u64 {
     match *location {
-        Location::Balance { address } => fingerprint(Key::Balance, &address, &U256::ZERO),
-        Location::Nonce { address } => fingerprint(Key::Nonce, &address, &U256::ZERO),
-        Location::Code { address } => fingerprint(Key::Code, &address, &U256::ZERO),
+        Location::Balance { address } => account_key(Key::Balance, &address),
+        Location::Nonce { address } => account_key(Key::Nonce, &address),
+        Location::Code { address } => account_key(Key::Code, &address),
         Location::Storage { address, slot } => fingerprint(Key::Slot, &address, &slot),
     }
 }
 
-fn contract_key(key: Key, address: &Address) -> u64 {
+fn account_key(key: Key, address: &Address) -> u64 {
     fingerprint(key, address, &U256::ZERO)
 }
 
@@ -104,7 +104,7 @@ impl LatestWriters {
         let exact = self.latest(location_key(location));
         match *location {
             Location::Storage { address, .. } => {
-                exact.max(self.latest(contract_key(Key::WholeStorage, &address)))
+                exact.max(self.latest(account_key(Key::WholeStorage, &address)))
             }
             _ => exact,
         }
@@ -130,22 +130,22 @@ impl LatestWriters {
             })
         };
         for address in widened() {
-            start = start.max(self.latest(contract_key(Key::AnySlot, &address)));
+            start = start.max(self.latest(account_key(Key::AnySlot, &address)));
         }
         // Recorded only now: a set may widen one contract for several reasons.
         for address in widened() {
             self.latest
-                .insert(contract_key(Key::WholeStorage, &address), me);
-            self.latest.insert(contract_key(Key::AnySlot, &address), me);
+                .insert(account_key(Key::WholeStorage, &address), me);
+            self.latest.insert(account_key(Key::AnySlot, &address), me);
         }
         for location in &set.writes {
             self.latest.insert(location_key(location), me);
             if let Location::Storage { address, .. } = *location {
-                self.latest.insert(contract_key(Key::AnySlot, &address), me);
+                self.latest.insert(account_key(Key::AnySlot, &address), me);
             }
         }
         for address in &set.credits {
-            self.latest.insert(contract_key(Key::Balance, address), me);
+            self.latest.insert(account_key(Key::Balance, address), me);
         }
         start
     }
@@ -274,8 +274,8 @@ mod tests {
             location_key(&Location::storage(a, U256::from(1))),
             location_key(&Location::storage(a, U256::from(1) << 192)),
             location_key(&Location::balance(b)),
-            contract_key(Key::AnySlot, &a),
-            contract_key(Key::WholeStorage, &a),
+            account_key(Key::AnySlot, &a),
+            account_key(Key::WholeStorage, &a),
         ];
         let distinct: std::collections::BTreeSet<u64> = keys.iter().copied().collect();
         assert_eq!(distinct.len(), keys.len());
