@@ -167,16 +167,18 @@ pub struct CacheStats {
     pub incomplete: usize,
 }
 
-/// Code hash → entry, and address → (code, entry) for hash-free warm lookups.
+/// Code hash → entry; address → (code, entry), and code that lives at no address (init code)
+/// → entry, for warm lookups that do not hash the code with keccak256 again.
 #[derive(Debug, Default)]
 pub struct Cache {
     by_hash: RwLock<B256HashMap<Arc<CodeEntry>>>,
     by_address: RwLock<AddressHashMap<(Bytes, Arc<CodeEntry>)>>,
+    by_code: RwLock<HashMap<Bytes, Arc<CodeEntry>>>,
 }
 
 impl Cache {
     /// The entry for `code`, read from `address` if given; `known_hash` gives the code's
-    /// keccak256 when the caller already has it (asked only on a miss of the address memo).
+    /// keccak256 when the caller already has it (asked only on a miss of the memos).
     pub fn get(
         &self,
         address: Option<Address>,
@@ -187,6 +189,12 @@ impl Cache {
             && let Ok(map) = self.by_address.read()
             && let Some((b, e)) = map.get(&a)
             && (std::ptr::eq(b.as_ptr(), code.as_ptr()) && b.len() == code.len() || b == code)
+        {
+            return e.clone();
+        }
+        if address.is_none()
+            && let Ok(map) = self.by_code.read()
+            && let Some(e) = map.get(code)
         {
             return e.clone();
         }
@@ -202,10 +210,17 @@ impl Cache {
                 }
             }
         };
-        if let Some(a) = address
-            && let Ok(mut map) = self.by_address.write()
-        {
-            map.insert(a, (code.clone(), entry.clone()));
+        match address {
+            Some(a) => {
+                if let Ok(mut map) = self.by_address.write() {
+                    map.insert(a, (code.clone(), entry.clone()));
+                }
+            }
+            None => {
+                if let Ok(mut map) = self.by_code.write() {
+                    map.insert(code.clone(), entry.clone());
+                }
+            }
         }
         entry
     }
@@ -244,6 +259,9 @@ impl Cache {
         if let Ok(mut m) = self.by_address.write() {
             m.clear();
         }
+        if let Ok(mut m) = self.by_code.write() {
+            m.clear();
+        }
     }
 
     /// Number of distinct codes cached.
@@ -269,6 +287,10 @@ mod tests {
         let first = cache.get(Some(a), &code, || Some(keccak256(&code)));
         let again = cache.get(Some(a), &code, || panic!("hash asked on a memo hit"));
         assert!(Arc::ptr_eq(&first, &again) && Arc::ptr_eq(&first, &hashed));
+        // So does the memo of code at no address, for equal code in another buffer.
+        let copy = Bytes::copy_from_slice(&code);
+        let init = cache.get(None, &copy, || panic!("hash asked on a memo hit"));
+        assert!(Arc::ptr_eq(&init, &hashed));
         assert_eq!(cache.len(), 1);
     }
 }

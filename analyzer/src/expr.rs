@@ -273,7 +273,7 @@ pub struct Known {
 }
 
 /// What is known of one frame's calldata and value, for an analysis specialised to it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FrameFacts {
     /// The calldata (its length is known).
     pub calldata: alloy_primitives::Bytes,
@@ -281,6 +281,34 @@ pub struct FrameFacts {
     pub known: Option<Vec<bool>>,
     /// CALLVALUE, when known.
     pub value: Option<U256>,
+}
+
+impl std::hash::Hash for FrameFacts {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.calldata.hash(state);
+        self.value.hash(state);
+        hash_known_mask(self.known.as_deref(), state);
+    }
+}
+
+/// Hashes a mask of known calldata bytes as a run of bytes. Such masks key the
+/// specialisation caches and fingerprint frames on every specialised frame, and hashing them
+/// flag by flag cost more than the rest of the lookup.
+pub(crate) fn hash_known_mask<H: std::hash::Hasher>(mask: Option<&[bool]>, state: &mut H) {
+    match mask {
+        None => state.write_u8(0),
+        Some(mask) => {
+            state.write_u8(1);
+            state.write_usize(mask.len());
+            let mut buf = [0u8; 256];
+            for chunk in mask.chunks(buf.len()) {
+                for (b, &k) in buf.iter_mut().zip(chunk) {
+                    *b = u8::from(k);
+                }
+                state.write(&buf[..chunk.len()]);
+            }
+        }
+    }
 }
 
 /// Largest calldata word kept by [`FrameFacts::shape`]: offsets, lengths, counts and flags.

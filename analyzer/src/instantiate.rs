@@ -9,16 +9,16 @@
 
 use std::{
     borrow::Cow,
-    hash::{Hash, Hasher},
+    hash::{BuildHasher, Hash, Hasher},
 };
 
-use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256, map::foldhash::fast::FixedState};
 use serde::Serialize;
 
 use crate::{
     AccessSet, Location, Widening, WideningReason,
     cache::{Cache, CodeEntry, Specialisation},
-    expr::{Env, EvalEnv, Expr, ExprTable, FrameFacts, Memo, Seg},
+    expr::{Env, EvalEnv, Expr, ExprTable, FrameFacts, Memo, Seg, hash_known_mask},
     interpret::AnalysisLimits,
     proxy::{self, BEACON_IMPLEMENTATION_SLOTS, BEACON_SLOT, CodeProxy, IMPLEMENTATION_SLOTS},
     summary::{CallInput, CallKind, Effect, EntryKey, Guard},
@@ -112,7 +112,7 @@ pub struct WideningDetail {
     /// The code hash that frame was running.
     pub code_hash: Option<B256>,
     /// The entry (selector) of that frame.
-    pub entry: Option<String>,
+    pub entry: Option<EntryKey>,
 }
 
 /// A transaction's predicted access set and how it was obtained.
@@ -222,15 +222,14 @@ struct Frame<'t> {
 impl Frame<'_> {
     /// A hash of everything the frame's effects depend on besides the pre-state.
     fn fingerprint(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::hash::DefaultHasher::new();
+        let mut h = FixedState::default().build_hasher();
         self.entry.hash.hash(&mut h);
         self.key.hash(&mut h);
         self.this.hash(&mut h);
         self.caller.hash(&mut h);
         self.value.hash(&mut h);
         self.data.bytes.hash(&mut h);
-        self.data.mask.hash(&mut h);
+        hash_known_mask(self.data.mask.as_deref(), &mut h);
         self.data.size_known.hash(&mut h);
         h.finish()
     }
@@ -362,6 +361,14 @@ fn is_precompile(a: Address) -> bool {
     (1..=0x11).contains(&n) || n == 0x100
 }
 
+impl Drop for Inst<'_> {
+    /// Hands the memo buffers back to the thread, whether or not the prediction was finished
+    /// (a whole-state prediction that is analysed again is dropped unfinished).
+    fn drop(&mut self) {
+        MEMOS.set(std::mem::take(&mut self.memos));
+    }
+}
+
 impl<'a> Inst<'a> {
     pub(crate) fn new(
         cache: &'a Cache,
@@ -399,18 +406,19 @@ impl<'a> Inst<'a> {
     }
 
     pub(crate) fn finish(mut self) -> Prediction {
-        MEMOS.set(std::mem::take(&mut self.memos));
-        let mut access = self.access;
+        let mut access = std::mem::take(&mut self.access);
         // Nothing else inserts into these sets: collecting sorts, deduplicates and builds each
         // in bulk, far cheaper than one insertion per access.
         debug_assert!(access.reads.is_empty() && access.writes.is_empty());
-        self.reads.sort_unstable();
-        self.reads.dedup();
-        access.reads = self.reads.into_iter().collect();
-        access.writes = self.writes.into_iter().collect();
+        for list in [&mut self.reads, &mut self.writes] {
+            list.sort_unstable();
+            list.dedup();
+        }
+        access.reads = std::mem::take(&mut self.reads).into_iter().collect();
+        access.writes = std::mem::take(&mut self.writes).into_iter().collect();
         Prediction {
             access,
-            details: self.details,
+            details: std::mem::take(&mut self.details),
             frames: self.frames,
             state_reads: MAX_STATE_READS - self.reads_left,
         }
@@ -483,7 +491,7 @@ impl<'a> Inst<'a> {
                 everything,
                 address: frame.map(|f| f.this),
                 code_hash: frame.map(|f| f.entry.hash),
-                entry: frame.map(|f| f.key.to_string()),
+                entry: frame.map(|f| f.key),
             });
         }
     }
@@ -689,11 +697,7 @@ impl<'a> Inst<'a> {
             // First the frame's calldata shape (shared by frames alike); if that is not
             // enough and an earlier frame had the same shape, the shape again with a larger
             // bound; failing that, everything known of this very frame.
-            let frame = {
-                let mut h = std::hash::DefaultHasher::new();
-                (&f.data.bytes, f.value).hash(&mut h);
-                h.finish()
-            };
+            let frame = { FixedState::default().hash_one((&f.data.bytes, f.value)) };
             let facts = FrameFacts::shape(&f.data.bytes, f.data.mask.as_deref(), f.value);
             let (mut frame_summary, recurs) = f.entry.specialised_entry(
                 f.key,
@@ -1011,6 +1015,7 @@ impl<'a> Inst<'a> {
         index: u64,
     ) {
         let mut code = Vec::new();
+        let mut init_hash = None;
         let mut known = true;
         for s in init {
             if !self.eval_seg(t, s, f, &mut code) {
@@ -1021,7 +1026,8 @@ impl<'a> Inst<'a> {
         let address = match salt {
             Some(salt) => match (self.eval(t, salt, f), known) {
                 (Some(salt), true) => {
-                    Some(f.this.create2(salt.to_be_bytes::<32>(), keccak256(&code)))
+                    let hash = *init_hash.insert(keccak256(&code));
+                    Some(f.this.create2(salt.to_be_bytes::<32>(), hash))
                 }
                 _ => None,
             },
@@ -1058,7 +1064,7 @@ impl<'a> Inst<'a> {
             self.widen(WideningReason::CallDepth, true, Some(f));
             return;
         }
-        let entry = self.cache.get(None, &Bytes::from(code), || None);
+        let entry = self.cache.get(None, &Bytes::from(code), || init_hash);
         let frame = Frame {
             key: EntryKey::Empty,
             entry,
