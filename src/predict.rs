@@ -4,7 +4,9 @@
 //! Input: a [`Block`]. Output: one [`Prediction`] per transaction, in block order.
 
 use alloy_primitives::{Address, B256, Bytes, U256};
-use foresight_analyzer::{AccessSet, Analyzer, BlockContext, Prediction, StateView, TxInput};
+use foresight_analyzer::{
+    AccessSet, Analyzer, BlockContext, Prediction, StateView, TxInput, widen_stale_loads,
+};
 use foresight_corpus::{Block, PreState, Transaction};
 use rayon::prelude::*;
 
@@ -70,7 +72,8 @@ pub fn block_context(block: &Block) -> BlockContext {
     }
 }
 
-/// Predicts every transaction of `block`, in parallel on the current rayon pool.
+/// Predicts every transaction of `block`, in parallel on the current rayon pool, then widens
+/// the predictions that loaded storage an earlier one may write ([`widen_stale_loads`]).
 ///
 /// ```
 /// use foresight::{analyzer::Analyzer, corpus::workload, predict::predict_block};
@@ -82,11 +85,13 @@ pub fn block_context(block: &Block) -> BlockContext {
 pub fn predict_block(analyzer: &Analyzer, block: &Block) -> Vec<Prediction> {
     let view = PreStateView(&block.prestate);
     let context = block_context(block);
-    block
+    let mut predictions: Vec<Prediction> = block
         .transactions
         .par_iter()
         .map(|tx| analyzer.predict(&tx_input(tx), &context, &view))
-        .collect()
+        .collect();
+    widen_stale_loads(&mut predictions);
+    predictions
 }
 
 /// The predicted access set of every transaction of `block` (see [`predict_block`]).

@@ -103,6 +103,9 @@ pub enum WideningReason {
     StateBudget,
     /// No prediction was made (for example the empty prediction used in tests).
     NoPrediction,
+    /// A storage value the prediction read from the pre-state may be written by an earlier
+    /// transaction of the block, so the slots derived from it may differ.
+    StaleLoad,
 }
 
 /// A sound over-approximation that stands for many locations at once.

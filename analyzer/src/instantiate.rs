@@ -126,6 +126,11 @@ pub struct Prediction {
     pub frames: u32,
     /// Pre-state reads made.
     pub state_reads: u32,
+    /// The storage locations whose pre-state values the prediction used (to resolve slots,
+    /// targets, calldata and proxies), sorted. If an earlier transaction of the block writes
+    /// one of them, the prediction may be stale: see [`crate::widen_stale_loads`].
+    #[serde(skip)]
+    pub loads: Vec<Location>,
 }
 
 /// The calldata of one frame, possibly partly unknown.
@@ -254,6 +259,8 @@ pub(crate) struct Inst<'a> {
     specialise: bool,
     everything: bool,
     sload_memo: Vec<(Address, U256, U256)>,
+    /// Storage read from the pre-state (see [`Prediction::loads`]).
+    loads: Vec<Location>,
     /// Fingerprints of the frames instantiated so far: a frame identical to one already
     /// instantiated (same code, entry, account, caller, value and calldata) adds nothing, so
     /// cycles of calls with unknown calldata end here instead of at the depth limit.
@@ -281,6 +288,7 @@ struct FrameEnv<'x, 't> {
     origin: Address,
     reads_left: &'x mut u32,
     memo: &'x mut Vec<(Address, U256, U256)>,
+    loads: &'x mut Vec<Location>,
 }
 
 impl EvalEnv for FrameEnv<'_, '_> {
@@ -337,6 +345,7 @@ impl EvalEnv for FrameEnv<'_, '_> {
         }
         *self.reads_left -= 1;
         let v = self.state.storage(this, slot);
+        self.loads.push(Location::storage(this, slot));
         if self.memo.len() < 64 {
             self.memo.push((this, slot, v));
         }
@@ -392,6 +401,7 @@ impl<'a> Inst<'a> {
             specialise,
             everything: false,
             sload_memo: Vec::new(),
+            loads: Vec::new(),
             seen_frames: Vec::new(),
             reads: Vec::with_capacity(32),
             writes: Vec::with_capacity(16),
@@ -410,7 +420,7 @@ impl<'a> Inst<'a> {
         // Nothing else inserts into these sets: collecting sorts, deduplicates and builds each
         // in bulk, far cheaper than one insertion per access.
         debug_assert!(access.reads.is_empty() && access.writes.is_empty());
-        for list in [&mut self.reads, &mut self.writes] {
+        for list in [&mut self.reads, &mut self.writes, &mut self.loads] {
             list.sort_unstable();
             list.dedup();
         }
@@ -421,6 +431,7 @@ impl<'a> Inst<'a> {
             details: std::mem::take(&mut self.details),
             frames: self.frames,
             state_reads: MAX_STATE_READS - self.reads_left,
+            loads: std::mem::take(&mut self.loads),
         }
     }
 
@@ -522,6 +533,7 @@ impl<'a> Inst<'a> {
             origin: self.origin,
             reads_left: &mut self.reads_left,
             memo: &mut self.sload_memo,
+            loads: &mut self.loads,
         };
         run(&mut env, &mut self.memos[d])
     }
@@ -854,6 +866,7 @@ impl<'a> Inst<'a> {
             return None;
         }
         self.reads_left -= 1;
+        self.loads.push(Location::storage(a, slot));
         Some(self.state.storage(a, slot))
     }
 

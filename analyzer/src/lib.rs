@@ -20,6 +20,7 @@ pub mod expr;
 mod instantiate;
 pub mod interpret;
 pub mod proxy;
+mod stale;
 pub mod summary;
 
 use std::sync::Arc;
@@ -38,6 +39,7 @@ pub use instantiate::{
     WideningDetail,
 };
 pub use interpret::{AnalysisLimits, analyze_entry};
+pub use stale::widen_stale_loads;
 pub use summary::{CallInput, CallKind, ContractSummary, Effect, EntryKey, EntrySummary};
 
 /// Predicts access sets; holds the concurrent summary cache (keyed by code hash).

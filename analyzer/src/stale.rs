@@ -1,0 +1,152 @@
+//! Stale loads across a block. A prediction resolves slots, targets and calldata with the
+//! block's pre-state; an earlier transaction of the same block may write the storage it read
+//! (a mint counter, a per-user pointer), and then the later transaction touches other slots.
+//! Such a prediction widens to the whole storage of the contract it read.
+//!
+//! Input: a block's predictions, in block order. Output: the same predictions, with a
+//! contract widening (reason [`WideningReason::StaleLoad`]) wherever an earlier prediction
+//! may write a location that a later one loaded.
+//!
+//! Not covered: a load written by an earlier whole-state prediction (a barrier may write
+//! anything; widening every later load for it would undo what the barrier's neighbours gain),
+//! and a load written earlier within the same transaction by another frame.
+
+use alloy_primitives::{
+    Address,
+    map::{AddressHashSet, HashSet},
+};
+
+use crate::{Location, Prediction, Widening, WideningDetail, WideningReason};
+
+/// Widens every prediction that loaded storage an earlier prediction of the block may write:
+/// written outright, or covered by a widening of that contract's storage.
+///
+/// ```
+/// use alloy_primitives::{Address, U256};
+/// use foresight_analyzer::{Location, Prediction, Widening, WideningReason, widen_stale_loads};
+///
+/// let counter = Location::storage(Address::repeat_byte(1), U256::ZERO);
+/// let mut mint = Prediction::default();
+/// mint.access.writes.insert(counter);
+/// mint.loads.push(counter);
+/// let mut block = vec![mint.clone(), mint];
+/// widen_stale_loads(&mut block);
+/// assert!(block[0].access.widenings.is_empty());
+/// let stale = Widening::Contract { address: counter.address(), reason: WideningReason::StaleLoad };
+/// assert!(block[1].access.widenings.contains(&stale));
+/// ```
+pub fn widen_stale_loads(predictions: &mut [Prediction]) {
+    let loaded: HashSet<Location> = predictions
+        .iter()
+        .flat_map(|p| p.loads.iter().copied())
+        .collect();
+    if loaded.is_empty() {
+        return;
+    }
+    let loaded_contracts: AddressHashSet = loaded.iter().map(Location::address).collect();
+    let mut written: HashSet<Location> = HashSet::default();
+    let mut widened: AddressHashSet = AddressHashSet::default();
+    for p in predictions.iter_mut() {
+        let mut stale: Vec<Address> = p
+            .loads
+            .iter()
+            .filter(|l| written.contains(*l) || widened.contains(&l.address()))
+            .map(Location::address)
+            .collect();
+        stale.dedup();
+        for address in stale {
+            let widening = Widening::Contract {
+                address,
+                reason: WideningReason::StaleLoad,
+            };
+            if p.access.widenings.insert(widening) {
+                p.details.push(WideningDetail {
+                    reason: WideningReason::StaleLoad,
+                    everything: false,
+                    address: Some(address),
+                    code_hash: None,
+                    entry: None,
+                });
+            }
+        }
+        written.extend(p.access.writes.iter().filter(|l| loaded.contains(*l)));
+        widened.extend(p.access.widenings.iter().filter_map(|w| match w {
+            Widening::Contract { address, .. } if loaded_contracts.contains(address) => {
+                Some(*address)
+            }
+            _ => None,
+        }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::U256;
+
+    use super::*;
+
+    fn slot(contract: u8, slot: u64) -> Location {
+        Location::storage(Address::repeat_byte(contract), U256::from(slot))
+    }
+
+    fn stale_contracts(p: &Prediction) -> Vec<Address> {
+        p.access
+            .widenings
+            .iter()
+            .filter_map(|w| match w {
+                Widening::Contract {
+                    address,
+                    reason: WideningReason::StaleLoad,
+                } => Some(*address),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_load_written_earlier_widens_its_contract_and_nothing_else() {
+        let mut writer = Prediction::default();
+        writer.access.writes.insert(slot(1, 0));
+        let reader = Prediction {
+            loads: vec![slot(1, 0), slot(2, 0)],
+            ..Prediction::default()
+        };
+        let untouched = Prediction {
+            loads: vec![slot(1, 1)],
+            ..Prediction::default()
+        };
+        let mut block = vec![reader.clone(), writer, reader, untouched];
+        widen_stale_loads(&mut block);
+        assert!(stale_contracts(&block[0]).is_empty(), "nothing before it");
+        assert_eq!(stale_contracts(&block[2]), vec![Address::repeat_byte(1)]);
+        assert_eq!(block[2].details.len(), 1);
+        // A load of another slot of that contract is stale only once the contract is widened.
+        assert_eq!(stale_contracts(&block[3]), vec![Address::repeat_byte(1)]);
+    }
+
+    #[test]
+    fn a_load_under_an_earlier_contract_widening_is_stale() {
+        let mut widened = Prediction::default();
+        widened.access.widenings.insert(Widening::Contract {
+            address: Address::repeat_byte(1),
+            reason: WideningReason::UnresolvedSlot,
+        });
+        let reader = Prediction {
+            loads: vec![slot(1, 9)],
+            ..Prediction::default()
+        };
+        let mut block = vec![widened, reader];
+        widen_stale_loads(&mut block);
+        assert_eq!(stale_contracts(&block[1]), vec![Address::repeat_byte(1)]);
+    }
+
+    #[test]
+    fn blocks_without_loads_are_left_as_they_are() {
+        let mut writer = Prediction::default();
+        writer.access.writes.insert(slot(1, 0));
+        let mut block = vec![writer.clone(), writer];
+        let before = block.clone();
+        widen_stale_loads(&mut block);
+        assert_eq!(block, before);
+    }
+}
