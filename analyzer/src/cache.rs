@@ -1,6 +1,6 @@
 //! The concurrent summary cache: one [`CodeEntry`] per code hash (decoded code, proxy pattern,
-//! and the entry summaries analysed so far), plus a per-address memo so that a warm lookup does
-//! not hash the code again.
+//! and the entry summaries analysed so far), plus memos by address and, for init code, by
+//! content, so that a warm lookup does not hash the code with keccak256 again.
 //!
 //! Input: code bytes (and the address they were read from). Output: shared, immutable
 //! summaries; each entry of each code is analysed at most once per cache lifetime (two threads

@@ -709,7 +709,7 @@ impl<'a> Inst<'a> {
             // First the frame's calldata shape (shared by frames alike); if that is not
             // enough and an earlier frame had the same shape, the shape again with a larger
             // bound; failing that, everything known of this very frame.
-            let frame = { FixedState::default().hash_one((&f.data.bytes, f.value)) };
+            let frame = FixedState::default().hash_one((&f.data.bytes, f.value));
             let facts = FrameFacts::shape(&f.data.bytes, f.data.mask.as_deref(), f.value);
             let (mut frame_summary, recurs) = f.entry.specialised_entry(
                 f.key,
