@@ -244,7 +244,9 @@ impl State {
                 src: MemSrc::Unknown,
                 ..*m
             };
-            if !mem.contains(&u) {
+            // Only the joined tail may absorb a duplicate: an equal entry in the common
+            // prefix can be shadowed there by a newer one that this write shadows in turn.
+            if !mem[common..].contains(&u) {
                 mem.push(u);
             }
         }
@@ -416,6 +418,46 @@ mod tests {
         a.push(v);
         let j = a.join(&b);
         assert_eq!(j.stack, vec![TOP]);
+        assert_eq!(
+            j.read(&mut pool, None, 0, 32),
+            vec![Seg::Unknown { len: 32 }]
+        );
+        assert!(j.subsumes(&a) && j.subsumes(&b));
+    }
+
+    #[test]
+    fn join_does_not_merge_a_write_into_an_older_equal_entry() {
+        // Both states share `[unknown 0..64, caller at 0..32]`; `b` then forgot 0..64 again
+        // (as a joined state can, without dropping what that entry covers). Merging its last
+        // entry into the shared one would leave the caller visible where `b` has unknown
+        // bytes.
+        let mut pool = Pool::new(Default::default(), Known::default(), 1000);
+        let c = pool.env(Env::Caller);
+        let unknown = MemEntry {
+            base: None,
+            off: 0,
+            len: 64,
+            src: MemSrc::Unknown,
+        };
+        let caller = MemEntry {
+            base: None,
+            off: 0,
+            len: 32,
+            src: MemSrc::Word { e: c, shift: 0 },
+        };
+        let a = State {
+            mem: Rc::new(vec![unknown, caller]),
+            ..State::default()
+        };
+        let b = State {
+            mem: Rc::new(vec![unknown, caller, unknown]),
+            ..State::default()
+        };
+        assert_eq!(
+            b.read(&mut pool, None, 0, 32),
+            vec![Seg::Unknown { len: 32 }]
+        );
+        let j = a.join(&b);
         assert_eq!(
             j.read(&mut pool, None, 0, 32),
             vec![Seg::Unknown { len: 32 }]

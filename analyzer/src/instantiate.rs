@@ -44,7 +44,7 @@ const WIDE_MAX_STEPS: u32 = 40_000;
 /// Instructions interpreted per frame specialised to its exact calldata (paid per frame,
 /// unlike a shape's summary, which frames alike share): a frame that needs more keeps the
 /// better of its general and shape summaries.
-const EXACT_MAX_STEPS: u32 = 8_000;
+const EXACT_MAX_STEPS: u32 = 16_000;
 /// Longest calldata built for a nested call.
 const MAX_CALLDATA: usize = 1 << 17;
 /// Cancun's activation timestamp on mainnet (EIP-6780 changes SELFDESTRUCT).
@@ -131,6 +131,22 @@ pub struct Prediction {
     /// one of them, the prediction may be stale: see [`crate::widen_stale_loads`].
     #[serde(skip)]
     pub loads: Vec<Location>,
+}
+
+impl Prediction {
+    /// Replaces this prediction's whole-state widenings and their details with `other`'s,
+    /// keeping everything else: `other` is a more precise analysis of the same transaction
+    /// that widened to the whole state too, and its cause is the one that remains to fix.
+    pub(crate) fn take_whole_state_cause(&mut self, other: Prediction) {
+        let whole = |w: &Widening| matches!(w, Widening::Everything { .. });
+        self.access.widenings.retain(|w| !whole(w));
+        self.access
+            .widenings
+            .extend(other.access.widenings.into_iter().filter(whole));
+        self.details.retain(|d| !d.everything);
+        self.details
+            .extend(other.details.into_iter().filter(|d| d.everything));
+    }
 }
 
 /// The calldata of one frame, possibly partly unknown.

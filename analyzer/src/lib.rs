@@ -101,15 +101,20 @@ impl Analyzer {
             return inst.finish();
         }
         // The cached summaries widen to the whole state: analyse the frames again, each with
-        // what is known of its own calldata, and keep that if it does better.
-        let general = inst.finish();
+        // what is known of its own calldata, and keep that if it does better. If it does not,
+        // keep the general prediction's accesses but report the second pass's cause: the
+        // general pass often stops at a frame that the second pass resolves.
+        let mut general = inst.finish();
         let mut inst =
             instantiate::Inst::new(&self.cache, &self.limits, state, block, tx.from, true);
         inst.transaction(tx);
-        if inst.everything() {
-            return general;
+        let everything = inst.everything();
+        let specialised = inst.finish();
+        if !everything {
+            return specialised;
         }
-        inst.finish()
+        general.take_whole_state_cause(specialised);
+        general
     }
 
     /// The summary of every dispatched entry of `code` (cached per code hash).
