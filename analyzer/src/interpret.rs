@@ -253,7 +253,8 @@ impl Interp<'_> {
             }
         }
         let point = self.states.entry(key).or_default();
-        if point.list.iter().any(|t| t.subsumes(&st)) {
+        // Newest first: the last state absorbs joins, so it covers the most.
+        if point.list.iter().rev().any(|t| t.subsumes(&st)) {
             return;
         }
         // A state that differs from a kept one only in its guards: the paths merge here, so
