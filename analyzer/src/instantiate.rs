@@ -1110,3 +1110,63 @@ impl<'a> Inst<'a> {
         self.run_frame(frame);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detail(reason: WideningReason, everything: bool, address: u8) -> WideningDetail {
+        WideningDetail {
+            reason,
+            everything,
+            address: Some(Address::repeat_byte(address)),
+            code_hash: None,
+            entry: None,
+        }
+    }
+
+    #[test]
+    fn a_second_pass_that_also_fails_names_the_cause_but_keeps_the_first_accesses() {
+        let token = Address::repeat_byte(1);
+        let mut general = Prediction::default();
+        general.access.reads.insert(Location::balance(token));
+        general.access.widenings.insert(Widening::Contract {
+            address: token,
+            reason: WideningReason::UnresolvedSlot,
+        });
+        general.access.widenings.insert(Widening::Everything {
+            reason: WideningReason::UnresolvedCallTarget,
+        });
+        general.details = vec![
+            detail(WideningReason::UnresolvedSlot, false, 1),
+            detail(WideningReason::UnresolvedCallTarget, true, 2),
+        ];
+        let mut specialised = Prediction::default();
+        specialised.access.widenings.insert(Widening::Everything {
+            reason: WideningReason::AnalysisBudget,
+        });
+        specialised.details = vec![detail(WideningReason::AnalysisBudget, true, 3)];
+
+        general.take_whole_state_cause(specialised);
+        assert!(general.access.reads.contains(&Location::balance(token)));
+        assert_eq!(
+            general.access.widenings.iter().copied().collect::<Vec<_>>(),
+            vec![
+                Widening::Contract {
+                    address: token,
+                    reason: WideningReason::UnresolvedSlot,
+                },
+                Widening::Everything {
+                    reason: WideningReason::AnalysisBudget,
+                },
+            ]
+        );
+        assert_eq!(
+            general.details,
+            vec![
+                detail(WideningReason::UnresolvedSlot, false, 1),
+                detail(WideningReason::AnalysisBudget, true, 3),
+            ]
+        );
+    }
+}
