@@ -451,6 +451,19 @@ impl<'a> Inst<'a> {
         }
     }
 
+    /// Only how the prediction widened, for a pass whose accesses are not kept (see
+    /// [`Prediction::take_whole_state_cause`]): the access lists are not sorted or built.
+    pub(crate) fn finish_widenings(mut self) -> Prediction {
+        Prediction {
+            access: AccessSet {
+                widenings: std::mem::take(&mut self.access.widenings),
+                ..AccessSet::default()
+            },
+            details: std::mem::take(&mut self.details),
+            ..Prediction::default()
+        }
+    }
+
     fn account(&mut self, a: Address) {
         // Most transactions touch a handful of accounts, many of them repeatedly.
         if self.accounts.contains(&a) {

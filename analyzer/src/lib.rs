@@ -108,12 +108,10 @@ impl Analyzer {
         let mut inst =
             instantiate::Inst::new(&self.cache, &self.limits, state, block, tx.from, true);
         inst.transaction(tx);
-        let everything = inst.everything();
-        let specialised = inst.finish();
-        if !everything {
-            return specialised;
+        if !inst.everything() {
+            return inst.finish();
         }
-        general.take_whole_state_cause(specialised);
+        general.take_whole_state_cause(inst.finish_widenings());
         general
     }
 
