@@ -134,6 +134,11 @@ impl Widening {
         }
     }
 
+    /// Whether this widening is to the whole state (a barrier).
+    pub const fn is_everything(&self) -> bool {
+        matches!(self, Self::Everything { .. })
+    }
+
     /// Whether this widening covers `location`.
     pub fn covers(&self, location: &Location) -> bool {
         match *self {
@@ -176,9 +181,7 @@ impl AccessSet {
 
     /// Whether this set is widened to the whole state.
     pub fn is_everything(&self) -> bool {
-        self.widenings
-            .iter()
-            .any(|w| matches!(w, Widening::Everything { .. }))
+        self.widenings.iter().any(Widening::is_everything)
     }
 
     /// Whether this set has any whole-contract widening.

@@ -138,11 +138,14 @@ impl Prediction {
     /// keeping everything else: `other` is a more precise analysis of the same transaction
     /// that widened to the whole state too, and its cause is the one that remains to fix.
     pub(crate) fn take_whole_state_cause(&mut self, other: Prediction) {
-        let whole = |w: &Widening| matches!(w, Widening::Everything { .. });
-        self.access.widenings.retain(|w| !whole(w));
-        self.access
-            .widenings
-            .extend(other.access.widenings.into_iter().filter(whole));
+        self.access.widenings.retain(|w| !w.is_everything());
+        self.access.widenings.extend(
+            other
+                .access
+                .widenings
+                .into_iter()
+                .filter(Widening::is_everything),
+        );
         self.details.retain(|d| !d.everything);
         self.details
             .extend(other.details.into_iter().filter(|d| d.everything));
