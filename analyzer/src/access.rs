@@ -87,7 +87,8 @@ pub enum WideningReason {
     UnresolvedJump,
     /// The target of a call could not be resolved.
     UnresolvedCallTarget,
-    /// The address of a created contract could not be resolved.
+    /// A created contract could not be followed: its address or init code is unknown, or the
+    /// transaction calls it (its code does not exist before execution).
     UnresolvedCreate,
     /// A loop over storage whose bound is unknown touches a family of slots.
     UnboundedLoop,

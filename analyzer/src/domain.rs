@@ -111,6 +111,31 @@ impl State {
         }
     }
 
+    /// Makes every value that `stale` holds for ⊤: stack slots become ⊤ and memory entries
+    /// (whose bytes or base it names) unknown bytes.
+    pub fn forget(&mut self, stale: impl Fn(Expr) -> bool) {
+        for e in &mut self.stack {
+            if stale(*e) {
+                *e = TOP;
+            }
+        }
+        let named = |m: &MemEntry| {
+            m.base.is_some_and(&stale)
+                || match m.src {
+                    MemSrc::Word { e, .. } | MemSrc::CallData { start: e } => stale(e),
+                    MemSrc::CallDataDyn { start, len } => stale(start) || stale(len),
+                    MemSrc::Code { .. } | MemSrc::Unknown => false,
+                }
+        };
+        if self.mem.iter().any(named) {
+            for m in Rc::make_mut(&mut self.mem) {
+                if named(m) {
+                    m.src = MemSrc::Unknown;
+                }
+            }
+        }
+    }
+
     /// Forgets all of memory.
     pub fn clear_memory(&mut self) {
         if !self.mem.is_empty() {

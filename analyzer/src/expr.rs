@@ -247,6 +247,14 @@ pub enum Node {
     CallData(Expr),
     /// SLOAD of a slot of the frame's storage (the value in the pre-state).
     Sload(Expr),
+    /// The 32-byte word at byte `offset` of the data returned by the call the frame made at
+    /// program counter `pc` (known once instantiation has followed that call).
+    Returned {
+        /// The CALL, CALLCODE, DELEGATECALL or STATICCALL instruction.
+        pc: u32,
+        /// Byte offset in the returned data.
+        offset: u32,
+    },
     /// keccak256 over the concatenated segments.
     Keccak(Box<[Seg]>),
     /// A 32-byte word made of several segments (an MLOAD straddling writes).
@@ -395,6 +403,8 @@ pub struct Pool {
     known: Known,
     code: alloy_primitives::Bytes,
     max_nodes: usize,
+    /// Per node: whether it depends on a [`Node::Returned`] word.
+    returned: Vec<bool>,
 }
 
 impl Pool {
@@ -408,6 +418,7 @@ impl Pool {
             index: HashMap::default(),
             known,
             code,
+            returned: Vec::new(),
             max_nodes,
         };
         p.intern(Node::Top, 0, 256);
@@ -446,8 +457,8 @@ impl Pool {
         };
         let (x, y) = (*x, *y);
         (self.is_sender(x) || self.is_sender(y))
-            && !has_top(&self.nodes, x, 0)
-            && !has_top(&self.nodes, y, 0)
+            && !has_top(&self.nodes, x)
+            && !has_top(&self.nodes, y)
     }
 
     /// Whether `e` is CALLER or ORIGIN, maybe masked to an address.
@@ -480,9 +491,22 @@ impl Pool {
             return TOP;
         }
         let e = Expr(self.nodes.len() as u32);
+        let returned = match &node {
+            Node::Returned { .. } => true,
+            Node::Top | Node::Const(_) | Node::Env(_) => false,
+            Node::CallData(x) | Node::Sload(x) | Node::Un(_, x) => self.mentions_any_returned(*x),
+            Node::Bin(_, x, y) => self.mentions_any_returned(*x) || self.mentions_any_returned(*y),
+            Node::Keccak(segs) | Node::Concat(segs) => segs.iter().any(|s| match *s {
+                Seg::Word { e, .. } | Seg::CallData { start: e, .. } => {
+                    self.mentions_any_returned(e)
+                }
+                Seg::Code { .. } | Seg::Unknown { .. } => false,
+            }),
+        };
         self.nodes.push(node.clone());
         self.depth.push(depth);
         self.width.push(width);
+        self.returned.push(returned);
         self.index.insert(node, e);
         e
     }
@@ -550,6 +574,30 @@ impl Pool {
         }
         let d = self.d(slot) + 1;
         self.intern(Node::Sload(slot), d, 256)
+    }
+
+    /// Whether `e` depends on a word the call at `pc` returned (past the bounds: assumed so).
+    pub fn mentions_returned(&self, e: Expr, pc: u32) -> bool {
+        // Every call output region starts at offset 0: without that leaf, nothing refers to pc.
+        if !self.index.contains_key(&Node::Returned { pc, offset: 0 }) {
+            return false;
+        }
+        any_node(
+            &self.nodes,
+            e,
+            false,
+            &|n| matches!(n, Node::Returned { pc: p, .. } if *p == pc),
+        )
+    }
+
+    /// Word `offset` of what the call at `pc` returned.
+    pub fn returned(&mut self, pc: u32, offset: u32) -> Expr {
+        self.intern(Node::Returned { pc, offset }, 0, 256)
+    }
+
+    /// Whether `e` depends on a word some call returned.
+    pub fn mentions_any_returned(&self, e: Expr) -> bool {
+        self.returned.get(e.0 as usize).copied().unwrap_or(false)
     }
 
     /// Bytes of code, zero-padded.
@@ -699,6 +747,16 @@ impl Pool {
             _ => {}
         }
         if a == TOP && b == TOP {
+            return TOP;
+        }
+        // What a call returned is followed as an address (masked, compared, hashed into a
+        // mapping slot), not through arithmetic: amounts computed from returned reserves or
+        // balances would only multiply the states of paths that differ in them.
+        if !matches!(
+            op,
+            BinOp::And | BinOp::Or | BinOp::Eq | BinOp::Lt | BinOp::Gt | BinOp::SLt | BinOp::SGt
+        ) && (self.mentions_any_returned(a) || self.mentions_any_returned(b))
+        {
             return TOP;
         }
         if a == TOP || b == TOP {
@@ -869,22 +927,47 @@ impl Pool {
     }
 }
 
-/// Whether `e`, among `nodes`, depends on ⊤ somewhere (past the depth bound: assumed so).
-fn has_top(nodes: &[Node], e: Expr, depth: u32) -> bool {
-    if depth > MAX_DEPTH as u32 + 2 {
+/// Nodes [`any_node`] visits at most (a shared subexpression is visited once per path).
+const MAX_VISITS: u32 = 4096;
+
+/// Whether some node of `e`, among `nodes`, passes `test` (`unknown` stands for the unknown
+/// bytes of a segment; past the depth bound or [`MAX_VISITS`]: assumed so).
+fn any_node(nodes: &[Node], e: Expr, unknown: bool, test: &impl Fn(&Node) -> bool) -> bool {
+    any_node_d(nodes, e, 0, &mut 0, unknown, test)
+}
+
+fn any_node_d(
+    nodes: &[Node],
+    e: Expr,
+    depth: u32,
+    visits: &mut u32,
+    unknown: bool,
+    test: &impl Fn(&Node) -> bool,
+) -> bool {
+    *visits += 1;
+    if depth > MAX_DEPTH as u32 + 2 || *visits > MAX_VISITS {
         return true;
     }
-    match nodes.get(e.0 as usize).unwrap_or(&Node::Top) {
-        Node::Top => true,
-        Node::Const(_) | Node::Env(_) => false,
-        Node::CallData(x) | Node::Sload(x) | Node::Un(_, x) => has_top(nodes, *x, depth + 1),
-        Node::Bin(_, x, y) => has_top(nodes, *x, depth + 1) || has_top(nodes, *y, depth + 1),
+    let node = nodes.get(e.0 as usize).unwrap_or(&Node::Top);
+    if test(node) {
+        return true;
+    }
+    let mut any = |x: Expr| any_node_d(nodes, x, depth + 1, visits, unknown, test);
+    match node {
+        Node::Top | Node::Const(_) | Node::Env(_) | Node::Returned { .. } => false,
+        Node::CallData(x) | Node::Sload(x) | Node::Un(_, x) => any(*x),
+        Node::Bin(_, x, y) => any(*x) || any(*y),
         Node::Keccak(s) | Node::Concat(s) => s.iter().any(|s| match *s {
-            Seg::Word { e, .. } | Seg::CallData { start: e, .. } => has_top(nodes, e, depth + 1),
-            Seg::Unknown { .. } => true,
+            Seg::Word { e, .. } | Seg::CallData { start: e, .. } => any(e),
+            Seg::Unknown { .. } => unknown,
             Seg::Code { .. } => false,
         }),
     }
+}
+
+/// Whether `e`, among `nodes`, depends on ⊤ somewhere (past the bounds: assumed so).
+fn has_top(nodes: &[Node], e: Expr) -> bool {
+    any_node(nodes, e, true, &|n| matches!(n, Node::Top))
 }
 
 /// The frozen expressions of one summary.
@@ -997,6 +1080,12 @@ pub trait EvalEnv {
     fn sload(&mut self, slot: U256) -> Option<U256>;
     /// Bytes of the frame's code.
     fn code(&mut self, start: u32, len: usize, out: &mut Vec<u8>);
+    /// The word at byte `offset` of what the frame's call at `pc` returned, if known. The
+    /// default knows nothing.
+    fn returned(&mut self, pc: u32, offset: u32) -> Option<U256> {
+        let _ = (pc, offset);
+        None
+    }
 }
 
 impl ExprTable {
@@ -1017,7 +1106,20 @@ impl ExprTable {
 
     /// Whether `e` depends on ⊤ somewhere (a family of values, like `keccak(0x3) + ⊤`).
     pub fn has_top(&self, e: Expr) -> bool {
-        has_top(&self.nodes, e, 0)
+        has_top(&self.nodes, e)
+    }
+
+    /// Whether `e` depends on a storage value (an SLOAD).
+    pub fn reads_storage(&self, e: Expr) -> bool {
+        any_node(&self.nodes, e, false, &|n| matches!(n, Node::Sload(_)))
+    }
+
+    /// Whether `e` depends on ⊤ or on what a call returned: values the general summary
+    /// cannot promise to resolve.
+    pub fn has_top_or_returned(&self, e: Expr) -> bool {
+        any_node(&self.nodes, e, true, &|n| {
+            matches!(n, Node::Top | Node::Returned { .. })
+        })
     }
 
     /// Evaluates `e` for one frame; `None` when it depends on something unknown.
@@ -1040,13 +1142,14 @@ impl ExprTable {
             Node::Top => return None,
             Node::Const(c) => return Some(*c),
             Node::Env(v) => return env.env(*v),
+            Node::Returned { pc, offset } => return env.returned(*pc, *offset),
             _ => {}
         }
         if let Some(v) = memo.get(e) {
             return v;
         }
         let v = match node {
-            Node::Top | Node::Const(_) | Node::Env(_) => None,
+            Node::Top | Node::Const(_) | Node::Env(_) | Node::Returned { .. } => None,
             Node::CallData(o) => self.eval_d(*o, env, depth + 1, memo).and_then(|off| {
                 let mut buf = [0u8; 32];
                 env.calldata_word(off, &mut buf)
@@ -1255,6 +1358,9 @@ impl ExprTable {
                 out.push_str("cd[");
                 self.render_into(*o, out, depth + 1);
                 out.push(']');
+            }
+            Node::Returned { pc, offset } => {
+                let _ = write!(out, "ret@{pc:#x}[{offset:#x}]");
             }
             Node::Sload(s) => {
                 out.push_str("sload(");

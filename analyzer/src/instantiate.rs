@@ -293,6 +293,27 @@ pub(crate) struct Inst<'a> {
     memos: Vec<Memo>,
     /// Accounts whose balance, nonce and code are already in `reads`.
     accounts: Vec<Address>,
+    /// What the calls of the frames on the current call stack returned.
+    returned: Vec<CallReturn>,
+    /// Accounts the transaction creates (their runtime code is not in the pre-state).
+    created: Vec<Address>,
+}
+
+/// What a frame returned, word by word (`None`: unknown), and the storage it loaded from
+/// the pre-state to know it: those count as the prediction's loads only once a caller uses a
+/// word.
+#[derive(Debug, Clone, PartialEq)]
+struct FrameReturn {
+    words: Box<[Option<U256>]>,
+    loads: Box<[Location]>,
+}
+
+/// What the call instruction at `pc` of the frame at `depth` returned (`None`: unknown, or
+/// calls made there returned different data).
+struct CallReturn {
+    depth: u32,
+    pc: u32,
+    ret: Option<FrameReturn>,
 }
 
 thread_local! {
@@ -308,6 +329,7 @@ struct FrameEnv<'x, 't> {
     reads_left: &'x mut u32,
     memo: &'x mut Vec<(Address, U256, U256)>,
     loads: &'x mut Vec<Location>,
+    returned: &'x [CallReturn],
 }
 
 impl EvalEnv for FrameEnv<'_, '_> {
@@ -354,9 +376,26 @@ impl EvalEnv for FrameEnv<'_, '_> {
         })
     }
 
+    fn returned(&mut self, pc: u32, offset: u32) -> Option<U256> {
+        if !offset.is_multiple_of(32) {
+            return None;
+        }
+        let depth = self.frame.depth;
+        let call = self
+            .returned
+            .iter()
+            .find(|r| r.depth == depth && r.pc == pc)?;
+        let ret = call.ret.as_ref()?;
+        let word = (*ret.words.get(offset as usize / 32)?)?;
+        self.loads.extend_from_slice(&ret.loads);
+        Some(word)
+    }
+
     fn sload(&mut self, slot: U256) -> Option<U256> {
         let this = self.frame.this;
         if let Some(&(_, _, v)) = self.memo.iter().find(|(a, s, _)| *a == this && *s == slot) {
+            // Recorded again: the first load may have been for a return value never used.
+            self.loads.push(Location::storage(this, slot));
             return Some(v);
         }
         if *self.reads_left == 0 {
@@ -426,6 +465,8 @@ impl<'a> Inst<'a> {
             writes: Vec::with_capacity(16),
             memos: MEMOS.take(),
             accounts: Vec::with_capacity(8),
+            returned: Vec::new(),
+            created: Vec::new(),
         }
     }
 
@@ -566,6 +607,7 @@ impl<'a> Inst<'a> {
             reads_left: &mut self.reads_left,
             memo: &mut self.sload_memo,
             loads: &mut self.loads,
+            returned: &self.returned,
         };
         run(&mut env, &mut self.memos[d])
     }
@@ -691,38 +733,38 @@ impl<'a> Inst<'a> {
         }
     }
 
-    fn run_frame(&mut self, f: Frame<'_>) {
+    /// Instantiates one frame and its callees; returns what the frame returns, if known.
+    fn run_frame(&mut self, f: Frame<'_>) -> Option<FrameReturn> {
         if self.everything {
-            return;
+            return None;
         }
         // Cycles arise from frames with partly unknown calldata (their summaries cover every
         // path); frames with known calldata are cheap to tell apart by depth alone.
         if f.data.mask.is_some() || !f.data.size_known {
             let print = f.fingerprint();
             if self.seen_frames.contains(&print) {
-                return;
+                return None;
             }
             self.seen_frames.push(print);
         }
         self.frames += 1;
+        // What earlier frames at this depth (and their callees) returned is not this frame's.
+        self.returned.retain(|r| r.depth < f.depth);
         if let Some(CodeProxy::Eip1167(target)) = f.entry.proxy {
             // DELEGATECALL with the whole calldata.
             self.account(target);
             if f.depth >= MAX_CALL_DEPTH || self.frames >= MAX_FRAMES {
                 self.widen(WideningReason::CallDepth, true, Some(&f));
-                return;
+                return None;
             }
-            let Some((code_addr, code)) = self.load_code(target) else {
-                return;
-            };
+            let (code_addr, code) = self.load_code(target)?;
             let entry = self.code_entry(code_addr, &code);
             let inner = Frame {
                 entry,
                 depth: f.depth + 1,
                 ..f
             };
-            self.run_frame(inner);
-            return;
+            return self.run_frame(inner);
         }
         let mut summary = f.entry.entry(f.key, self.limits);
         if self.specialise
@@ -793,9 +835,9 @@ impl<'a> Inst<'a> {
         // inner hashes): the memo evaluates each once.
         self.memo(f.depth).begin(t.len());
         let mut creates: u64 = 0;
-        for (e, guards) in summary.effects.iter().zip(&summary.guards) {
+        for (index, (e, guards)) in summary.effects.iter().zip(&summary.guards).enumerate() {
             if self.everything {
-                return;
+                return None;
             }
             if self.ruled_out(t, guards, &f) {
                 continue;
@@ -829,7 +871,12 @@ impl<'a> Inst<'a> {
                     target,
                     value,
                     input,
-                } => self.call(&f, t, *kind, *target, *value, input),
+                } => {
+                    let ret = self.call(&f, t, *kind, *target, *value, input);
+                    for pc in summary.call_pcs(index) {
+                        self.record_return(f.depth, pc, ret.clone());
+                    }
+                }
                 Effect::Create {
                     value, salt, init, ..
                 } => {
@@ -857,6 +904,44 @@ impl<'a> Inst<'a> {
                     }
                 }
             }
+        }
+        if !summary.complete {
+            return None;
+        }
+        let words = summary.returns.as_deref()?;
+        // Storage values come from the pre-state: once the transaction may have written this
+        // account's storage, a value returned from it may be stale (a balance read back
+        // after a transfer), so it stays unknown.
+        let stale = self
+            .writes
+            .iter()
+            .any(|l| l.is_storage() && l.address() == f.this);
+        let before = self.loads.len();
+        let words = words
+            .iter()
+            .map(|w| {
+                if stale && t.reads_storage(*w) {
+                    None
+                } else {
+                    self.eval(t, *w, &f)
+                }
+            })
+            .collect();
+        let loads = self.loads.split_off(before).into_boxed_slice();
+        Some(FrameReturn { words, loads })
+    }
+
+    /// Records what the call instruction at `pc` of the frame at `depth` returned; calls
+    /// made there that returned different data leave it unknown.
+    fn record_return(&mut self, depth: u32, pc: u32, ret: Option<FrameReturn>) {
+        match self
+            .returned
+            .iter_mut()
+            .find(|r| r.depth == depth && r.pc == pc)
+        {
+            Some(r) if r.ret != ret => r.ret = None,
+            Some(_) => {}
+            None => self.returned.push(CallReturn { depth, pc, ret }),
         }
     }
 
@@ -918,7 +1003,7 @@ impl<'a> Inst<'a> {
         target: Expr,
         value: Expr,
         input: &CallInput,
-    ) {
+    ) -> Option<FrameReturn> {
         let target = match self.eval(t, target, f) {
             Some(v) => proxy::to_address(v),
             None => {
@@ -931,7 +1016,7 @@ impl<'a> Inst<'a> {
                     Some(a) => a,
                     None => {
                         self.widen(WideningReason::UnresolvedCallTarget, true, Some(f));
-                        return;
+                        return None;
                     }
                 }
             }
@@ -949,14 +1034,23 @@ impl<'a> Inst<'a> {
             self.receive(target, nonzero);
         }
         if is_precompile(target) {
-            return;
+            return None;
         }
         let Some((code_addr, code)) = self.load_code(target) else {
-            return;
+            if self.created.contains(&target) {
+                // Code this very transaction deploys: not known before execution.
+                self.widen(WideningReason::UnresolvedCreate, true, Some(f));
+                return None;
+            }
+            // A call to an account without code returns nothing.
+            return Some(FrameReturn {
+                words: Box::new([]),
+                loads: Box::new([]),
+            });
         };
         if f.depth + 1 >= MAX_CALL_DEPTH || self.frames >= MAX_FRAMES {
             self.widen(WideningReason::CallDepth, true, Some(f));
-            return;
+            return None;
         }
         let data = self.callee_data(f, t, input);
         let entry = self.code_entry(code_addr, &code);
@@ -975,7 +1069,7 @@ impl<'a> Inst<'a> {
             data,
             depth: f.depth + 1,
         };
-        self.run_frame(callee);
+        self.run_frame(callee)
     }
 
     fn callee_data(&mut self, f: &Frame<'_>, t: &ExprTable, input: &CallInput) -> Data<'static> {
@@ -1094,6 +1188,7 @@ impl<'a> Inst<'a> {
             return;
         };
         self.account(new);
+        self.created.push(new);
         self.writes.push(Location::code(new));
         self.writes.push(Location::nonce(new));
         let v = self.eval(t, value, f);

@@ -91,6 +91,23 @@ struct Interp<'a> {
     tags: Vec<Option<Option<u32>>>,
     /// Per PUSH program counter: the interned constant, filled lazily.
     pushes: HashMap<u32, Expr>,
+    /// `(effect index, pc)` of every call instruction reached.
+    call_sites: Vec<(u32, u32)>,
+    /// What the RETURNs reached so far return.
+    returns: Returns,
+}
+
+/// Most words of an entry's RETURN that its summary keeps.
+const MAX_RETURN_WORDS: u32 = 8;
+
+/// What an entry returns, joined over the RETURNs (and STOPs) reached so far.
+enum Returns {
+    /// None reached yet.
+    Unseen,
+    /// The same number of words everywhere; a word that differs is ⊤.
+    Words(Vec<Expr>),
+    /// Lengths differ, or one is not a constant number of whole words.
+    Unknown,
 }
 
 /// Analyses one entry of `code`.
@@ -132,6 +149,8 @@ fn analyze(code: &Code, key: EntryKey, known: Known, limits: &AnalysisLimits) ->
         creates: 0,
         tags: Vec::new(),
         pushes: HashMap::default(),
+        call_sites: Vec::new(),
+        returns: Returns::Unseen,
     };
     while let Some(w) = it.work.pop() {
         let (pc, st) = match w {
@@ -153,11 +172,18 @@ fn analyze(code: &Code, key: EntryKey, known: Known, limits: &AnalysisLimits) ->
             break;
         }
     }
+    it.call_sites.sort_unstable();
+    it.call_sites.dedup();
     let mut summary = EntrySummary {
         key,
         exprs: it.pool.freeze(),
         effects: it.effects,
         guards: it.guards.into_iter().map(Vec::into_boxed_slice).collect(),
+        call_sites: it.call_sites.into_boxed_slice(),
+        returns: match it.returns {
+            Returns::Words(words) => Some(words.into_boxed_slice()),
+            Returns::Unseen | Returns::Unknown => None,
+        },
         steps: it.steps,
         complete: it.complete,
         open: false,
@@ -195,14 +221,71 @@ fn bin_op(op: u8) -> Option<BinOp> {
 
 impl Interp<'_> {
     /// Records an effect of a path that took `guards`; an effect seen before keeps only the
-    /// guards both paths took.
-    fn effect(&mut self, e: Effect, guards: &[Guard]) {
+    /// guards both paths took. Returns the effect's index (`None`: too many effects).
+    fn effect(&mut self, e: Effect, guards: &[Guard]) -> Option<usize> {
         if let Some(&i) = self.seen.get(&e) {
             self.guards[i].retain(|g| guards.contains(g));
+            Some(i)
         } else if self.effects.len() < 4096 {
-            self.seen.insert(e.clone(), self.effects.len());
+            let i = self.effects.len();
+            self.seen.insert(e.clone(), i);
             self.effects.push(e);
             self.guards.push(guards.to_vec());
+            Some(i)
+        } else {
+            None
+        }
+    }
+
+    /// A path returns `words` (`None`: not a constant number of whole words).
+    fn join_returns(&mut self, words: Option<Vec<Expr>>) {
+        self.returns = match (
+            std::mem::replace(&mut self.returns, Returns::Unknown),
+            words,
+        ) {
+            (Returns::Unseen, Some(words)) => Returns::Words(words),
+            (Returns::Words(mut old), Some(words)) if old.len() == words.len() => {
+                for (o, n) in old.iter_mut().zip(words) {
+                    if *o != n {
+                        *o = TOP;
+                    }
+                }
+                Returns::Words(old)
+            }
+            _ => Returns::Unknown,
+        };
+    }
+
+    /// The words of memory `[off, off + len)`, when `len` is a small constant number of words.
+    fn memory_words(&mut self, st: &State, off: Expr, len: Expr) -> Option<Vec<Expr>> {
+        let n = self
+            .small(len)
+            .filter(|n| n.is_multiple_of(32) && *n <= 32 * MAX_RETURN_WORDS)?;
+        let words = (0..n / 32)
+            .map(|k| {
+                let delta = self.pool.small(32 * k as u64);
+                let at = self.pool.bin(BinOp::Add, delta, off);
+                let segs = self.read_mem(st, at, 32);
+                self.pool.concat(segs)
+            })
+            .collect();
+        Some(words)
+    }
+
+    /// After the call at `pc`: a one-word output region `[off, off + 32)` holds the word it
+    /// returned (an address from a getter: `implementation()`, `getPair(a, b)`, `token0()`);
+    /// a longer region (reserves, amounts) becomes unknown, as values that paths would
+    /// split on. Values built on what an earlier run of this call returned (in a loop) become
+    /// ⊤: a returned word always names the latest run.
+    fn call_output(&mut self, st: &mut State, pc: usize, off: Expr, len: Expr) {
+        let pool = &self.pool;
+        st.forget(|e| pool.mentions_returned(e, pc as u32));
+        match (self.small(len), self.pool.split_offset(off)) {
+            (Some(32), Some(at)) => {
+                let e = self.pool.returned(pc as u32, 0);
+                st.write(Some(at), 32, MemSrc::Word { e, shift: 0 });
+            }
+            _ => self.clobber(st, off, len),
         }
     }
 
@@ -290,7 +373,9 @@ impl Interp<'_> {
                 // else: the EVM halts exceptionally; the path has no effects.
             }
             Some(_) => {}
-            None => self.effect(Effect::Widen(WideningReason::UnresolvedJump), &st.guards),
+            None => {
+                self.effect(Effect::Widen(WideningReason::UnresolvedJump), &st.guards);
+            }
         }
     }
 
@@ -585,16 +670,16 @@ impl Interp<'_> {
                     let out_off = st.pop();
                     let out_len = st.pop();
                     let input = self.call_input(&st, in_off, in_len);
-                    self.effect(
-                        Effect::Call {
-                            kind,
-                            target,
-                            value,
-                            input,
-                        },
-                        &st.guards,
-                    );
-                    self.clobber(&mut st, out_off, out_len);
+                    let call = Effect::Call {
+                        kind,
+                        target,
+                        value,
+                        input,
+                    };
+                    if let Some(i) = self.effect(call, &st.guards) {
+                        self.call_sites.push((i as u32, pc as u32));
+                    }
+                    self.call_output(&mut st, pc, out_off, out_len);
                     st.push(TOP);
                 }
                 opcode::CREATE | opcode::CREATE2 => {
@@ -678,7 +763,18 @@ impl Interp<'_> {
                     start = pc;
                     continue;
                 }
-                opcode::STOP | opcode::RETURN | opcode::REVERT | opcode::INVALID => return true,
+                opcode::STOP => {
+                    self.join_returns(Some(Vec::new()));
+                    return true;
+                }
+                opcode::RETURN => {
+                    let off = st.pop();
+                    let len = st.pop();
+                    let words = self.memory_words(&st, off, len);
+                    self.join_returns(words);
+                    return true;
+                }
+                opcode::REVERT | opcode::INVALID => return true,
                 _ => {
                     if !is_defined(op) {
                         return true;

@@ -129,6 +129,13 @@ pub struct EntrySummary {
     pub effects: Vec<Effect>,
     /// Per effect, the guards every path that had it took (empty: it may happen whoever sends).
     pub guards: Vec<Box<[Guard]>>,
+    /// The program counters of the calls: `(effect index, pc)`, ascending. One call effect
+    /// may come from several call instructions, and one instruction may make several call
+    /// effects (on different paths); [`crate::expr::Node::Returned`] names the instruction.
+    pub call_sites: Box<[(u32, u32)]>,
+    /// What the entry returns, word by word, when every RETURN it reaches returns the same
+    /// number of whole words (a word that differs between them is ⊤); `None` otherwise.
+    pub returns: Option<Box<[Expr]>>,
     /// Instructions interpreted.
     pub steps: u32,
     /// Whether the analysis reached its fixed point within its bound.
@@ -140,10 +147,10 @@ pub struct EntrySummary {
 
 impl EntrySummary {
     /// Whether some effect stays open without knowing the frame's calldata: a call, account
-    /// or self-destruct target, or a created address, that depends on ⊤, a call whose
-    /// calldata (or selector) is lost, or a widening. Such
-    /// an entry is worth analysing again for one frame whose calldata is known
-    /// ([`crate::interpret::analyze_frame`]).
+    /// or self-destruct target, or a created address, that depends on ⊤ (or, for a call
+    /// target, on what another call returned), a call whose calldata (or selector) is lost,
+    /// or a widening. Such an entry is worth analysing again for one frame whose calldata is
+    /// known ([`crate::interpret::analyze_frame`]).
     pub fn has_open_effect(&self) -> bool {
         let t = &self.exprs;
         self.effects.iter().any(|e| match e {
@@ -151,7 +158,7 @@ impl EntrySummary {
             Effect::Account(a) | Effect::SelfDestruct(a) => t.has_top(*a),
             Effect::Call { target, input, .. } => {
                 // A callee whose calldata is lost runs every one of its entries.
-                t.has_top(*target)
+                t.has_top_or_returned(*target)
                     || (input.segs.is_empty() && input.tail.is_none() && t.has_top(input.len))
                     || input.segs.first().is_some_and(|s| match *s {
                         Seg::Unknown { .. } => true,
@@ -237,8 +244,20 @@ impl EntrySummary {
             .collect()
     }
 
+    /// The program counters of the call instructions behind effect `index`.
+    pub fn call_pcs(&self, index: usize) -> impl Iterator<Item = u32> + '_ {
+        let start = self
+            .call_sites
+            .partition_point(|&(i, _)| (i as usize) < index);
+        self.call_sites[start..]
+            .iter()
+            .take_while(move |&&(i, _)| i as usize == index)
+            .map(|&(_, pc)| pc)
+    }
+
     /// All effects as sorted text lines (the deterministic form used by snapshots), each with
-    /// its guards.
+    /// its guards, and what the entry returns (`return [sload(0x2)]`) when that is known and
+    /// not empty.
     pub fn lines(&self) -> Vec<String> {
         let mut v: Vec<String> = self
             .effects
@@ -246,6 +265,10 @@ impl EntrySummary {
             .zip(&self.guards)
             .map(|(e, g)| self.render_effect(e) + &self.render_guards(g))
             .collect();
+        if let Some(words) = self.returns.as_deref().filter(|w| !w.is_empty()) {
+            let words: Vec<String> = words.iter().map(|w| self.exprs.render(*w)).collect();
+            v.push(format!("return [{}]", words.join(", ")));
+        }
         v.sort();
         v.dedup();
         v

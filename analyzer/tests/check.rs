@@ -248,3 +248,47 @@ fn owner_checks_guard_effects_and_order_comparisons_do_not() {
          write 0x1",
     );
 }
+
+#[test]
+fn returns_join_over_return_sites() {
+    // One path returns sload(0x2); the other path ends with `other`.
+    let entry = |other: &str| {
+        dispatch("0x18160ddd", "f")
+            + "f: PUSH1 0x04 CALLDATALOAD @other JUMPI \
+               PUSH1 0x02 SLOAD PUSH1 0x00 MSTORE PUSH1 0x20 PUSH1 0x00 RETURN other: "
+            + other
+    };
+    let returning =
+        |slot: &str| format!("PUSH1 {slot} SLOAD PUSH1 0x00 MSTORE PUSH1 0x20 PUSH1 0x00 RETURN");
+    let key = EntryKey::Selector(0x18160ddd);
+    // Equal words stay, differing ones become ⊤.
+    check(
+        &entry(&returning("0x02")),
+        key,
+        "read 0x2\n return [sload(0x2)]",
+    );
+    check(
+        &entry(&returning("0x03")),
+        key,
+        "read 0x2\n read 0x3\n return [⊤]",
+    );
+    // A path that stops returns nothing: the lengths differ, so nothing is promised.
+    check(&entry("STOP"), key, "read 0x2");
+}
+
+#[test]
+fn a_call_output_region_holds_what_the_call_returned() {
+    // owner = IRegistry(sload(0)).owner(); then balances[owner] is written: the slot names
+    // the word the STATICCALL at pc 0x3b returned.
+    let src = dispatch("0xd0e30db0", "f")
+        + "f: PUSH4 0x8da5cb5b PUSH1 0xe0 SHL PUSH1 0x00 MSTORE \
+           PUSH1 0x20 PUSH1 0x00 PUSH1 0x04 PUSH1 0x00 PUSH1 0x00 SLOAD GAS STATICCALL POP \
+           PUSH1 0x01 PUSH1 0x20 MSTORE PUSH1 0x40 PUSH1 0x00 KECCAK256 CALLVALUE SWAP1 SSTORE STOP";
+    check(
+        &src,
+        EntryKey::Selector(0xd0e30db0),
+        "read 0x0
+         staticcall sload(0x0) value=0x0 input=[0x8da5cb5b]
+         write keccak(ret@0x3b[0x0] . 0x1)",
+    );
+}

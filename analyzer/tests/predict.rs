@@ -31,10 +31,25 @@ impl StateView for Mem {
     }
 }
 
+/// Runtime code from its committed hex.
+fn code(hex: &str) -> Bytes {
+    hex::decode(hex.trim()).unwrap().into()
+}
+
 fn erc20() -> Bytes {
-    hex::decode(include_str!("../../corpus/contracts/build/ERC20.runtime.hex").trim())
-        .unwrap()
-        .into()
+    code(include_str!(
+        "../../corpus/contracts/build/ERC20.runtime.hex"
+    ))
+}
+
+/// `transfer(B, 5)` from `A`, sent to `to`.
+fn transfer_to(to: Address) -> TxInput {
+    TxInput {
+        from: A,
+        to: Some(to),
+        input: transfer_input(B, 5),
+        ..Default::default()
+    }
 }
 
 fn word(a: Address) -> [u8; 32] {
@@ -60,6 +75,8 @@ const B: Address = Address::repeat_byte(0xb2);
 const T: Address = Address::repeat_byte(0x70);
 const P: Address = Address::repeat_byte(0x77);
 const COINBASE: Address = Address::repeat_byte(0xcb);
+/// Where BeaconProxy's code says its beacon is.
+const BEACON: Address = Address::new(hex!("beac0000000000000000000000000000000000e5"));
 
 fn block() -> BlockContext {
     BlockContext {
@@ -136,6 +153,87 @@ fn erc20_behind_eip1967_proxy_uses_the_proxy_storage() {
     assert!(p.access.reads.contains(&Location::code(T)));
     assert!(p.access.reads.contains(&Location::storage(P, impl_slot)));
     assert_eq!(p.frames, 2);
+}
+
+#[test]
+fn erc20_behind_a_beacon_proxy_follows_the_beacons_answer() {
+    let mut st = Mem::default();
+    st.code.insert(T, erc20());
+    st.code.insert(
+        P,
+        code(include_str!(
+            "../../corpus/contracts/build/BeaconProxy.runtime.hex"
+        )),
+    );
+    st.code.insert(
+        BEACON,
+        code(include_str!(
+            "../../corpus/contracts/build/Beacon.runtime.hex"
+        )),
+    );
+    st.storage
+        .insert((BEACON, U256::ZERO), U256::from_be_slice(T.as_slice()));
+    let p = Analyzer::new().predict(&transfer_to(P), &block(), &st);
+    assert!(p.access.widenings.is_empty(), "{:?}", p.details);
+    for holder in [A, B] {
+        let balance = Location::storage(P, mapping(holder, 3));
+        assert!(p.access.writes.contains(&balance), "{balance:?}");
+    }
+    assert!(
+        p.access
+            .reads
+            .contains(&Location::storage(BEACON, U256::ZERO))
+    );
+    assert!(p.access.reads.contains(&Location::code(T)));
+    assert_eq!(p.frames, 3, "proxy, BEACON, implementation");
+}
+
+#[test]
+fn a_beacon_pointing_nowhere_widens_to_everything() {
+    let mut st = Mem::default();
+    st.code.insert(
+        P,
+        code(include_str!(
+            "../../corpus/contracts/build/BeaconProxy.runtime.hex"
+        )),
+    );
+    // No beacon code: the call returns nothing, so the implementation stays unknown.
+    let p = Analyzer::new().predict(&transfer_to(P), &block(), &st);
+    assert!(p.access.is_everything(), "{:?}", p.details);
+    assert!(p.access.reads.contains(&Location::code(BEACON)));
+}
+
+#[test]
+fn calling_a_contract_the_transaction_creates_widens_to_everything() {
+    // createPair deploys a pair with CREATE2 and then calls its `initialize`: the pair's
+    // code does not exist before execution, so nothing of that call can be predicted.
+    let factory = Address::repeat_byte(0xfa);
+    let mut st = Mem::default();
+    st.code.insert(
+        factory,
+        hex::decode(
+            include_str!("../../corpus/contracts/build/UniswapV2Factory.runtime.hex").trim(),
+        )
+        .unwrap()
+        .into(),
+    );
+    let mut input = hex!("c9c65396").to_vec();
+    input.extend(word(A));
+    input.extend(word(B));
+    let tx = TxInput {
+        from: A,
+        to: Some(factory),
+        input: input.into(),
+        ..Default::default()
+    };
+    let p = Analyzer::new().predict(&tx, &block(), &st);
+    assert_eq!(
+        p.access.widenings,
+        [Widening::Everything {
+            reason: WideningReason::UnresolvedCreate
+        }]
+        .into()
+    );
 }
 
 #[test]
