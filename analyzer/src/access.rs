@@ -10,6 +10,8 @@ use std::collections::BTreeSet;
 use alloy_primitives::{Address, U256};
 use serde::{Deserialize, Serialize};
 
+use crate::LocationSet;
+
 /// One piece of EVM state that a transaction can read or write.
 ///
 /// Ordered by kind (balance, nonce, code, storage), then by address and slot.
@@ -158,9 +160,9 @@ impl Widening {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessSet {
     /// Locations read.
-    pub reads: BTreeSet<Location>,
+    pub reads: LocationSet,
     /// Locations written.
-    pub writes: BTreeSet<Location>,
+    pub writes: LocationSet,
     /// Accounts whose balance is only credited (commutative).
     pub credits: BTreeSet<Address>,
     /// Sound widenings that stand for locations not listed.

@@ -16,7 +16,7 @@ use alloy_primitives::{Address, B256, Bytes, U256, keccak256, map::foldhash::fas
 use serde::Serialize;
 
 use crate::{
-    AccessSet, Location, Widening, WideningReason,
+    AccessSet, Location, LocationSet, Widening, WideningReason,
     cache::{Cache, CodeEntry, Specialisation},
     expr::{Env, EvalEnv, Expr, ExprTable, FrameFacts, Memo, Seg, hash_known_mask},
     interpret::AnalysisLimits,
@@ -477,15 +477,15 @@ impl<'a> Inst<'a> {
 
     pub(crate) fn finish(mut self) -> Prediction {
         let mut access = std::mem::take(&mut self.access);
-        // Nothing else inserts into these sets: collecting sorts, deduplicates and builds each
-        // in bulk, far cheaper than one insertion per access.
+        // Nothing else inserts into these sets: one sort per list, far cheaper than one
+        // insertion per access.
         debug_assert!(access.reads.is_empty() && access.writes.is_empty());
         for list in [&mut self.reads, &mut self.writes, &mut self.loads] {
             list.sort_unstable();
             list.dedup();
         }
-        access.reads = std::mem::take(&mut self.reads).into_iter().collect();
-        access.writes = std::mem::take(&mut self.writes).into_iter().collect();
+        access.reads = LocationSet::from_sorted(std::mem::take(&mut self.reads));
+        access.writes = LocationSet::from_sorted(std::mem::take(&mut self.writes));
         Prediction {
             access,
             details: std::mem::take(&mut self.details),

@@ -19,6 +19,7 @@ pub mod domain;
 pub mod expr;
 mod instantiate;
 pub mod interpret;
+mod location_set;
 pub mod proxy;
 mod stale;
 pub mod summary;
@@ -39,6 +40,7 @@ pub use instantiate::{
     WideningDetail,
 };
 pub use interpret::{AnalysisLimits, analyze_entry};
+pub use location_set::LocationSet;
 pub use stale::widen_stale_loads;
 pub use summary::{CallInput, CallKind, ContractSummary, Effect, EntryKey, EntrySummary};
 

@@ -2,11 +2,11 @@
 //! ERC-20 transfers (direct, behind an EIP-1967 proxy, behind an EIP-1167 clone), creations,
 //! and the sound widening of an unresolvable call.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use alloy_primitives::{Address, Bytes, U256, hex, keccak256};
 use foresight_analyzer::{
-    Analyzer, BlockContext, Location, StateView, TxInput, Widening, WideningReason,
+    Analyzer, BlockContext, Location, LocationSet, StateView, TxInput, Widening, WideningReason,
 };
 
 #[derive(Default)]
@@ -101,11 +101,11 @@ fn erc20_transfer_is_exact() {
         ..Default::default()
     };
     let p = Analyzer::new().predict(&tx, &block(), &st);
-    let mut reads: BTreeSet<Location> = account(A).into_iter().chain(account(T)).collect();
+    let mut reads: LocationSet = account(A).into_iter().chain(account(T)).collect();
     reads.insert(Location::storage(T, mapping(A, 3)));
     reads.insert(Location::storage(T, mapping(B, 3)));
     assert_eq!(p.access.reads, reads);
-    let writes: BTreeSet<Location> = [
+    let writes: LocationSet = [
         Location::balance(A),
         Location::nonce(A),
         Location::storage(T, mapping(A, 3)),
@@ -288,8 +288,7 @@ fn plain_transfer_to_a_new_account_writes_its_code() {
         ..Default::default()
     };
     let p = Analyzer::new().predict(&tx, &block(), &Fresh(st));
-    let writes: BTreeSet<Location> =
-        [Location::balance(A), Location::nonce(A), Location::code(B)].into();
+    let writes: LocationSet = [Location::balance(A), Location::nonce(A), Location::code(B)].into();
     assert_eq!(p.access.writes, writes);
     // A code-less recipient's balance is a commutative credit, never read.
     assert!(p.access.credits.contains(&B));

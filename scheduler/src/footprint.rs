@@ -90,23 +90,27 @@ impl Footprint {
             Location::Balance { address } => set.credits.contains(&address),
             _ => false,
         };
-        for &location in &set.writes {
+        let (reads, writes) = (set.reads.as_slice(), set.writes.as_slice());
+        each_with_membership(writes, reads, |location, read| {
             let mut flags = AccessFlags::WRITE;
-            if set.reads.contains(&location) {
+            if read {
                 flags = flags.with(AccessFlags::READ);
             }
             if credits(&location) {
                 flags = flags.with(AccessFlags::CREDIT);
             }
             self.accesses.push((location, flags));
-        }
-        for &location in set.reads.difference(&set.writes) {
+        });
+        each_with_membership(reads, writes, |location, written| {
+            if written {
+                return;
+            }
             let mut flags = AccessFlags::READ;
             if credits(&location) {
                 flags = flags.with(AccessFlags::CREDIT);
             }
             self.accesses.push((location, flags));
-        }
+        });
         for &address in &set.credits {
             let location = Location::balance(address);
             if !set.reads.contains(&location) && !set.writes.contains(&location) {
@@ -118,5 +122,17 @@ impl Footprint {
     /// Whether the transaction widens the whole storage of `address`.
     pub(crate) fn widens(&self, address: Address) -> bool {
         self.widened_contracts.binary_search(&address).is_ok()
+    }
+}
+
+/// Calls `f` with each location of `a`, in order, and whether `b` has it too (both sorted:
+/// one merge, no lookups).
+fn each_with_membership(a: &[Location], b: &[Location], mut f: impl FnMut(Location, bool)) {
+    let mut rest = b;
+    for &location in a {
+        while rest.first().is_some_and(|x| *x < location) {
+            rest = &rest[1..];
+        }
+        f(location, rest.first() == Some(&location));
     }
 }
