@@ -12,7 +12,7 @@ use std::{
     hash::{BuildHasher, Hash, Hasher},
 };
 
-use alloy_primitives::{Address, B256, Bytes, U256, keccak256, map::foldhash::fast::FixedState};
+use alloy_primitives::{Address, B256, Bytes, U256, map::foldhash::fast::FixedState};
 use serde::Serialize;
 
 use crate::{
@@ -1154,7 +1154,6 @@ impl<'a> Inst<'a> {
         index: u64,
     ) {
         let mut code = Vec::new();
-        let mut init_hash = None;
         let mut known = true;
         for s in init {
             if !self.eval_seg(t, s, f, &mut code) {
@@ -1162,11 +1161,12 @@ impl<'a> Inst<'a> {
                 break;
             }
         }
+        // The cache's memo of init code spares hashing it again (CREATE2 needs its hash).
+        let entry = known.then(|| self.cache.get(None, &Bytes::from(code), || None));
         let address = match salt {
-            Some(salt) => match (self.eval(t, salt, f), known) {
-                (Some(salt), true) => {
-                    let hash = *init_hash.insert(keccak256(&code));
-                    Some(f.this.create2(salt.to_be_bytes::<32>(), hash))
+            Some(salt) => match (self.eval(t, salt, f), &entry) {
+                (Some(salt), Some(entry)) => {
+                    Some(f.this.create2(salt.to_be_bytes::<32>(), entry.hash))
                 }
                 _ => None,
             },
@@ -1196,15 +1196,14 @@ impl<'a> Inst<'a> {
             self.writes.push(Location::balance(new));
             self.writes.push(Location::balance(f.this));
         }
-        if !known {
+        let Some(entry) = entry else {
             self.widen(WideningReason::UnresolvedCreate, true, Some(f));
             return;
-        }
+        };
         if f.depth + 1 >= MAX_CALL_DEPTH || self.frames >= MAX_FRAMES {
             self.widen(WideningReason::CallDepth, true, Some(f));
             return;
         }
-        let entry = self.cache.get(None, &Bytes::from(code), || init_hash);
         let frame = Frame {
             key: EntryKey::Empty,
             entry,
