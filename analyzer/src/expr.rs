@@ -403,8 +403,8 @@ pub struct Pool {
     known: Known,
     code: alloy_primitives::Bytes,
     max_nodes: usize,
-    /// Per node: whether it depends on a [`Node::Returned`] word.
-    returned: Vec<bool>,
+    /// Per node: what it depends on ([`Deps`]).
+    deps: Vec<Deps>,
 }
 
 impl Pool {
@@ -418,7 +418,7 @@ impl Pool {
             index: HashMap::default(),
             known,
             code,
-            returned: Vec::new(),
+            deps: Vec::new(),
             max_nodes,
         };
         p.intern(Node::Top, 0, 256);
@@ -457,8 +457,8 @@ impl Pool {
         };
         let (x, y) = (*x, *y);
         (self.is_sender(x) || self.is_sender(y))
-            && !has_top(&self.nodes, x)
-            && !has_top(&self.nodes, y)
+            && !deps_of(&self.deps, x).has(Deps::TOP)
+            && !deps_of(&self.deps, y).has(Deps::TOP)
     }
 
     /// Whether `e` is CALLER or ORIGIN, maybe masked to an address.
@@ -491,22 +491,11 @@ impl Pool {
             return TOP;
         }
         let e = Expr(self.nodes.len() as u32);
-        let returned = match &node {
-            Node::Returned { .. } => true,
-            Node::Top | Node::Const(_) | Node::Env(_) => false,
-            Node::CallData(x) | Node::Sload(x) | Node::Un(_, x) => self.mentions_any_returned(*x),
-            Node::Bin(_, x, y) => self.mentions_any_returned(*x) || self.mentions_any_returned(*y),
-            Node::Keccak(segs) | Node::Concat(segs) => segs.iter().any(|s| match *s {
-                Seg::Word { e, .. } | Seg::CallData { start: e, .. } => {
-                    self.mentions_any_returned(e)
-                }
-                Seg::Code { .. } | Seg::Unknown { .. } => false,
-            }),
-        };
+        let deps = Deps::of(&node, &self.deps);
         self.nodes.push(node.clone());
         self.depth.push(depth);
         self.width.push(width);
-        self.returned.push(returned);
+        self.deps.push(deps);
         self.index.insert(node, e);
         e
     }
@@ -578,16 +567,7 @@ impl Pool {
 
     /// Whether `e` depends on a word the call at `pc` returned (past the bounds: assumed so).
     pub fn mentions_returned(&self, e: Expr, pc: u32) -> bool {
-        // Every call output region starts at offset 0: without that leaf, nothing refers to pc.
-        if !self.index.contains_key(&Node::Returned { pc, offset: 0 }) {
-            return false;
-        }
-        any_node(
-            &self.nodes,
-            e,
-            false,
-            &|n| matches!(n, Node::Returned { pc: p, .. } if *p == pc),
-        )
+        self.mentions_any_returned(e) && uses_returned(&self.nodes, e, pc, &mut 0)
     }
 
     /// Word `offset` of what the call at `pc` returned.
@@ -597,7 +577,7 @@ impl Pool {
 
     /// Whether `e` depends on a word some call returned.
     pub fn mentions_any_returned(&self, e: Expr) -> bool {
-        self.returned.get(e.0 as usize).copied().unwrap_or(false)
+        deps_of(&self.deps, e).has(Deps::RETURNED)
     }
 
     /// Bytes of code, zero-padded.
@@ -923,57 +903,79 @@ impl Pool {
     pub fn freeze(self) -> ExprTable {
         ExprTable {
             nodes: self.nodes.into_boxed_slice(),
+            deps: self.deps.into_boxed_slice(),
         }
     }
 }
 
-/// Nodes [`any_node`] visits at most (a shared subexpression is visited once per path).
-const MAX_VISITS: u32 = 4096;
+/// What an expression depends on, per node of a pool (computed once, when the node is made:
+/// nodes past [`MAX_DEPTH`] are never made, so the answer is exact).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Deps(u8);
 
-/// Whether some node of `e`, among `nodes`, passes `test` (`unknown` stands for the unknown
-/// bytes of a segment; past the depth bound or [`MAX_VISITS`]: assumed so).
-fn any_node(nodes: &[Node], e: Expr, unknown: bool, test: &impl Fn(&Node) -> bool) -> bool {
-    any_node_d(nodes, e, 0, &mut 0, unknown, test)
+impl Deps {
+    /// ⊤ (or unknown bytes of a segment).
+    const TOP: Deps = Deps(1);
+    /// A storage value.
+    const SLOAD: Deps = Deps(2);
+    /// A word a call returned.
+    const RETURNED: Deps = Deps(4);
+
+    fn has(self, d: Deps) -> bool {
+        self.0 & d.0 != 0
+    }
+
+    /// The dependencies of `node`, whose operands' are in `deps`.
+    fn of(node: &Node, deps: &[Deps]) -> Deps {
+        let of = |e: Expr| deps_of(deps, e).0;
+        Deps(match node {
+            Node::Top => Self::TOP.0,
+            Node::Const(_) | Node::Env(_) => 0,
+            Node::Returned { .. } => Self::RETURNED.0,
+            Node::Sload(x) => Self::SLOAD.0 | of(*x),
+            Node::CallData(x) | Node::Un(_, x) => of(*x),
+            Node::Bin(_, x, y) => of(*x) | of(*y),
+            Node::Keccak(segs) | Node::Concat(segs) => segs.iter().fold(0, |d, s| {
+                d | match *s {
+                    Seg::Word { e, .. } | Seg::CallData { start: e, .. } => of(e),
+                    Seg::Unknown { .. } => Self::TOP.0,
+                    Seg::Code { .. } => 0,
+                }
+            }),
+        })
+    }
 }
 
-fn any_node_d(
-    nodes: &[Node],
-    e: Expr,
-    depth: u32,
-    visits: &mut u32,
-    unknown: bool,
-    test: &impl Fn(&Node) -> bool,
-) -> bool {
+/// The dependencies of `e` (⊤'s for a handle out of range).
+fn deps_of(deps: &[Deps], e: Expr) -> Deps {
+    deps.get(e.0 as usize).copied().unwrap_or(Deps::TOP)
+}
+
+/// Whether `e`, among `nodes`, uses the word the call at `pc` returned (a walk of the DAG,
+/// bounded by `visits`: past it, assumed so).
+fn uses_returned(nodes: &[Node], e: Expr, pc: u32, visits: &mut u32) -> bool {
     *visits += 1;
-    if depth > MAX_DEPTH as u32 + 2 || *visits > MAX_VISITS {
+    if *visits > 4096 {
         return true;
     }
-    let node = nodes.get(e.0 as usize).unwrap_or(&Node::Top);
-    if test(node) {
-        return true;
-    }
-    let mut any = |x: Expr| any_node_d(nodes, x, depth + 1, visits, unknown, test);
-    match node {
-        Node::Top | Node::Const(_) | Node::Env(_) | Node::Returned { .. } => false,
-        Node::CallData(x) | Node::Sload(x) | Node::Un(_, x) => any(*x),
-        Node::Bin(_, x, y) => any(*x) || any(*y),
+    let mut uses = |x: Expr| uses_returned(nodes, x, pc, visits);
+    match nodes.get(e.0 as usize).unwrap_or(&Node::Top) {
+        Node::Returned { pc: p, .. } => *p == pc,
+        Node::Top | Node::Const(_) | Node::Env(_) => false,
+        Node::CallData(x) | Node::Sload(x) | Node::Un(_, x) => uses(*x),
+        Node::Bin(_, x, y) => uses(*x) || uses(*y),
         Node::Keccak(s) | Node::Concat(s) => s.iter().any(|s| match *s {
-            Seg::Word { e, .. } | Seg::CallData { start: e, .. } => any(e),
-            Seg::Unknown { .. } => unknown,
-            Seg::Code { .. } => false,
+            Seg::Word { e, .. } | Seg::CallData { start: e, .. } => uses(e),
+            Seg::Unknown { .. } | Seg::Code { .. } => false,
         }),
     }
-}
-
-/// Whether `e`, among `nodes`, depends on ⊤ somewhere (past the bounds: assumed so).
-fn has_top(nodes: &[Node], e: Expr) -> bool {
-    any_node(nodes, e, true, &|n| matches!(n, Node::Top))
 }
 
 /// The frozen expressions of one summary.
 #[derive(Debug, Clone, Default)]
 pub struct ExprTable {
     nodes: Box<[Node]>,
+    deps: Box<[Deps]>,
 }
 
 /// Entries of the per-thread keccak cache (direct-mapped).
@@ -1106,20 +1108,18 @@ impl ExprTable {
 
     /// Whether `e` depends on ⊤ somewhere (a family of values, like `keccak(0x3) + ⊤`).
     pub fn has_top(&self, e: Expr) -> bool {
-        has_top(&self.nodes, e)
+        deps_of(&self.deps, e).has(Deps::TOP)
     }
 
     /// Whether `e` depends on a storage value (an SLOAD).
     pub fn reads_storage(&self, e: Expr) -> bool {
-        any_node(&self.nodes, e, false, &|n| matches!(n, Node::Sload(_)))
+        deps_of(&self.deps, e).has(Deps::SLOAD)
     }
 
     /// Whether `e` depends on ⊤ or on what a call returned: values the general summary
     /// cannot promise to resolve.
     pub fn has_top_or_returned(&self, e: Expr) -> bool {
-        any_node(&self.nodes, e, true, &|n| {
-            matches!(n, Node::Top | Node::Returned { .. })
-        })
+        deps_of(&self.deps, e).has(Deps(Deps::TOP.0 | Deps::RETURNED.0))
     }
 
     /// Evaluates `e` for one frame; `None` when it depends on something unknown.
