@@ -5,7 +5,9 @@
 //! calldata, caller, value and block fields, and storage values from the pre-state (at most
 //! [`MAX_STATE_READS`] reads per transaction); calls whose target resolves are followed (depth
 //! [`MAX_CALL_DEPTH`], at most [`MAX_FRAMES`] frames) through proxies, precompiles, EIP-7702
-//! delegations and creations. Whatever cannot be resolved widens soundly, with a reason.
+//! delegations and creations; what a callee returns is evaluated in its frame and handed to
+//! the caller's expressions that use it. Whatever cannot be resolved widens soundly, with a
+//! reason.
 
 use std::{
     borrow::Cow,

@@ -8,7 +8,9 @@
 //! `max_states_per_point` disjuncts before joining; joins move values to ⊤ (bounded widening),
 //! and the whole walk stops at `max_steps` instructions, recording an `AnalysisBudget` widening.
 //! A branch that compares the sender for equality (`msg.sender == owner`) becomes a guard of
-//! the path; each effect keeps the guards common to the paths that had it.
+//! the path; each effect keeps the guards common to the paths that had it. The words an entry
+//! RETURNs are joined into the summary, and a call's one-word output holds a placeholder for
+//! the word it returned (`ret@pc`), known once instantiation follows the call.
 
 use alloy_primitives::{U256, map::HashMap};
 use revm::bytecode::{OpCode, opcode};
