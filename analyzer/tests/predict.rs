@@ -204,6 +204,42 @@ fn a_beacon_pointing_nowhere_widens_to_everything() {
 }
 
 #[test]
+fn a_value_returned_from_storage_the_transaction_wrote_is_not_taken_from_the_pre_state() {
+    // repointAndCall(next) writes `target` and then calls `this.target()`: the getter returns
+    // `next`, not the pre-state's address, so the prediction must not follow the old one.
+    let (registry, next, old) = (
+        Address::repeat_byte(0x51),
+        Address::repeat_byte(0x52),
+        Address::repeat_byte(0x53),
+    );
+    let mut st = Mem::default();
+    for a in [registry, next, old] {
+        st.code.insert(
+            a,
+            code(include_str!(
+                "../../corpus/contracts/build/Registry.runtime.hex"
+            )),
+        );
+    }
+    st.storage
+        .insert((registry, U256::ZERO), U256::from_be_slice(old.as_slice()));
+    let mut input = hex!("d4ab844a").to_vec();
+    input.extend(word(next));
+    let tx = TxInput {
+        from: A,
+        to: Some(registry),
+        input: input.into(),
+        ..Default::default()
+    };
+    let p = Analyzer::new().predict(&tx, &block(), &st);
+    assert!(
+        p.access.may_write(&Location::storage(next, U256::ZERO)),
+        "{:?}",
+        p.access
+    );
+}
+
+#[test]
 fn calling_a_contract_the_transaction_creates_widens_to_everything() {
     // createPair deploys a pair with CREATE2 and then calls its `initialize`: the pair's
     // code does not exist before execution, so nothing of that call can be predicted.
