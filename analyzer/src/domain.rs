@@ -66,6 +66,11 @@ pub struct MemEntry {
 }
 
 impl MemEntry {
+    /// Whether both cover the same bytes (the offset first: it differs most often).
+    fn same_place(&self, other: &MemEntry) -> bool {
+        self.off == other.off && self.len == other.len && self.base == other.base
+    }
+
     fn end(&self) -> u64 {
         self.off as u64 + self.len as u64
     }
@@ -271,7 +276,7 @@ impl State {
             };
             // Only the joined tail may absorb a duplicate: an equal entry in the common
             // prefix can be shadowed there by a newer one that this write shadows in turn.
-            if !mem[common..].contains(&u) {
+            if !mem[common..].iter().any(|x| x.same_place(&u)) {
                 mem.push(u);
             }
         }
@@ -314,13 +319,11 @@ impl State {
             .take_while(|(x, y)| x == y)
             .count();
         let mine = &self.mem[c..];
+        // Every entry of `mine` is unknown bytes: covering is being at the same place.
         mine.iter().all(|m| m.src == MemSrc::Unknown)
-            && other.mem[c..].iter().all(|m| {
-                mine.contains(&MemEntry {
-                    src: MemSrc::Unknown,
-                    ..*m
-                })
-            })
+            && other.mem[c..]
+                .iter()
+                .all(|m| mine.iter().any(|x| x.same_place(m)))
     }
 }
 
