@@ -301,12 +301,12 @@ pub(crate) struct Inst<'a> {
     created: Vec<Address>,
 }
 
-/// What a frame returned, word by word (`None`: unknown), and the storage it loaded from
-/// the pre-state to know it: those count as the prediction's loads only once a caller uses a
-/// word.
+/// The first word a frame returned (the only one a caller's one-word output region holds),
+/// and the storage it loaded from the pre-state to know it: those count as the prediction's
+/// loads only once a caller uses the word.
 #[derive(Debug, Clone, PartialEq)]
 struct FrameReturn {
-    words: Box<[Option<U256>]>,
+    word: U256,
     loads: Box<[Location]>,
 }
 
@@ -379,7 +379,7 @@ impl EvalEnv for FrameEnv<'_, '_> {
     }
 
     fn returned(&mut self, pc: u32, offset: u32) -> Option<U256> {
-        if !offset.is_multiple_of(32) {
+        if offset != 0 {
             return None;
         }
         let depth = self.frame.depth;
@@ -388,9 +388,8 @@ impl EvalEnv for FrameEnv<'_, '_> {
             .iter()
             .find(|r| r.depth == depth && r.pc == pc)?;
         let ret = call.ret.as_ref()?;
-        let word = (*ret.words.get(offset as usize / 32)?)?;
         self.loads.extend_from_slice(&ret.loads);
-        Some(word)
+        Some(ret.word)
     }
 
     fn sload(&mut self, slot: U256) -> Option<U256> {
@@ -910,27 +909,22 @@ impl<'a> Inst<'a> {
         if !summary.complete {
             return None;
         }
-        let words = summary.returns.as_deref()?;
+        let word = *summary.returns.as_deref()?.first()?;
         // Storage values come from the pre-state: once the transaction may have written this
         // account's storage, a value returned from it may be stale (a balance read back
         // after a transfer), so it stays unknown.
-        let stale = self
-            .writes
-            .iter()
-            .any(|l| l.is_storage() && l.address() == f.this);
+        if t.reads_storage(word)
+            && self
+                .writes
+                .iter()
+                .any(|l| l.is_storage() && l.address() == f.this)
+        {
+            return None;
+        }
         let before = self.loads.len();
-        let words = words
-            .iter()
-            .map(|w| {
-                if stale && t.reads_storage(*w) {
-                    None
-                } else {
-                    self.eval(t, *w, &f)
-                }
-            })
-            .collect();
+        let word = self.eval(t, word, &f);
         let loads = self.loads.split_off(before).into_boxed_slice();
-        Some(FrameReturn { words, loads })
+        Some(FrameReturn { word: word?, loads })
     }
 
     /// Records what the call instruction at `pc` of the frame at `depth` returned; calls
@@ -1045,10 +1039,7 @@ impl<'a> Inst<'a> {
                 return None;
             }
             // A call to an account without code returns nothing.
-            return Some(FrameReturn {
-                words: Box::new([]),
-                loads: Box::new([]),
-            });
+            return None;
         };
         if f.depth + 1 >= MAX_CALL_DEPTH || self.frames >= MAX_FRAMES {
             self.widen(WideningReason::CallDepth, true, Some(f));
