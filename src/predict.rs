@@ -5,7 +5,8 @@
 
 use alloy_primitives::{Address, B256, Bytes, U256};
 use foresight_analyzer::{
-    AccessSet, Analyzer, BlockContext, Prediction, StateView, TxInput, widen_stale_loads,
+    AccessSet, Analyzer, BlockContext, Prediction, StateView, TxInput, revise_stale_assumptions,
+    widen_stale_loads,
 };
 use foresight_corpus::{Block, PreState, Transaction};
 use rayon::prelude::*;
@@ -90,6 +91,9 @@ pub fn predict_block(analyzer: &Analyzer, block: &Block) -> Vec<Prediction> {
         .par_iter()
         .map(|tx| analyzer.predict(&tx_input(tx), &context, &view))
         .collect();
+    revise_stale_assumptions(&mut predictions, |i| {
+        analyzer.predict_without_assumptions(&tx_input(&block.transactions[i]), &context, &view)
+    });
     widen_stale_loads(&mut predictions);
     predictions
 }

@@ -17,7 +17,7 @@ use crate::{
     cfg::Code,
     dispatcher,
     expr::FrameFacts,
-    interpret::{AnalysisLimits, analyze_entry, analyze_frame},
+    interpret::{AnalysisLimits, StorageReader, analyze_entry, analyze_frame},
     proxy::{self, CodeProxy},
     summary::{ContractSummary, EntryKey, EntrySummary},
 };
@@ -107,6 +107,7 @@ impl CodeEntry {
         kind: Specialisation,
         limits: &AnalysisLimits,
         frame: u64,
+        mut storage: Option<StorageReader<'_>>,
     ) -> (Arc<EntrySummary>, bool) {
         let (cache, bound) = match kind {
             Specialisation::Shape => (&self.shaped, MAX_SHAPES_PER_CODE),
@@ -114,15 +115,19 @@ impl CodeEntry {
             Specialisation::Exact => (&self.exact, MAX_EXACT_PER_CODE),
         };
         let k = (key, facts);
-        if let Ok(map) = cache.read()
-            && let Some((s, first)) = map.get(&k)
+        let cached = cache.read().ok().and_then(|map| map.get(&k).cloned());
+        if let Some((s, first)) = cached
+            && still_holds(&s, storage.as_mut())
         {
-            return (s.clone(), *first != frame);
+            return (s, first != frame);
         }
-        let s = Arc::new(analyze_frame(&self.code, key, k.1.clone(), limits));
+        let s = Arc::new(analyze_frame(&self.code, key, k.1.clone(), limits, storage));
         match cache.write() {
-            Ok(mut map) if map.len() < bound => {
-                let (s, first) = map.entry(k).or_insert((s, frame));
+            Ok(mut map) if map.len() < bound || map.contains_key(&k) => {
+                let (s, first) = map
+                    .entry(k)
+                    .and_modify(|kept| kept.0 = s.clone())
+                    .or_insert((s, frame));
                 (s.clone(), *first != frame)
             }
             _ => (s, false),
@@ -151,6 +156,17 @@ impl CodeEntry {
                 })
             })
             .clone()
+    }
+}
+
+/// Whether the storage a summary took as known still holds the values it assumed.
+fn still_holds(summary: &EntrySummary, storage: Option<&mut StorageReader<'_>>) -> bool {
+    match storage {
+        None => summary.assumed.is_empty(),
+        Some(read) => summary
+            .assumed
+            .iter()
+            .all(|&(slot, value)| read(slot) == Some(value)),
     }
 }
 
@@ -272,6 +288,8 @@ impl Cache {
 
 #[cfg(test)]
 mod tests {
+    use alloy_primitives::U256;
+
     use super::*;
 
     #[test]
@@ -292,5 +310,37 @@ mod tests {
         let init = cache.get(None, &copy, || panic!("hash asked on a memo hit"));
         assert!(Arc::ptr_eq(&init, &hashed));
         assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn a_summary_that_assumed_storage_is_reused_only_while_the_storage_holds() {
+        // if (sload(0)) sstore(3, 1)
+        let code = Bytes::from_static(&[
+            0x60, 0x00, 0x54, 0x60, 0x07, 0x57, 0x00, 0x5b, 0x60, 0x01, 0x60, 0x03, 0x55, 0x00,
+        ]);
+        let entry = Cache::default().get(None, &code, || None);
+        let facts = FrameFacts {
+            pre_state: true,
+            ..FrameFacts::default()
+        };
+        let limits = AnalysisLimits::default();
+        let analyse = |flag: u64| {
+            let mut read = |_slot: U256| Some(U256::from(flag));
+            let (s, _) = entry.specialised_entry(
+                EntryKey::Empty,
+                facts.clone(),
+                Specialisation::Exact,
+                &limits,
+                0,
+                Some(&mut read),
+            );
+            s
+        };
+        let on = analyse(1);
+        assert_eq!(on.lines(), ["read 0x0", "write 0x3"]);
+        assert!(Arc::ptr_eq(&on, &analyse(1)), "reused while the flag holds");
+        let off = analyse(0);
+        assert_eq!(off.lines(), ["read 0x0"]);
+        assert_eq!(&*off.assumed, &[(U256::ZERO, U256::ZERO)]);
     }
 }

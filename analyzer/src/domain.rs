@@ -76,6 +76,13 @@ impl MemEntry {
     }
 }
 
+/// `a` with the elements of `b` it lacks.
+fn union(a: &[Expr], b: &[Expr]) -> Vec<Expr> {
+    let mut u = a.to_vec();
+    u.extend(b.iter().filter(|e| !a.contains(e)));
+    u
+}
+
 /// An abstract state at one program point.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct State {
@@ -87,6 +94,14 @@ pub struct State {
     pub mem: Rc<Vec<MemEntry>>,
     /// The branches on the sender this path took, oldest first.
     pub guards: Vec<Guard>,
+    /// Whether this path may have changed storage (an SSTORE, or a call or creation that may
+    /// re-enter): past that, storage no longer holds its pre-state values. Kept only by an
+    /// analysis that knows the frame's storage.
+    pub dirty: bool,
+    /// The slots this path stored to, likewise kept only by an analysis that knows the
+    /// frame's storage: a later load of one of them (or of any slot, once one is not a
+    /// constant) is unknown, not the pre-state value.
+    pub stored: Vec<Expr>,
 }
 
 impl State {
@@ -260,6 +275,8 @@ impl State {
                 stack,
                 mem: self.mem.clone(),
                 guards,
+                dirty: self.dirty || other.dirty,
+                stored: union(&self.stored, &other.stored),
             };
         }
         let common = self
@@ -287,6 +304,8 @@ impl State {
             stack,
             mem: Rc::new(mem),
             guards,
+            dirty: self.dirty || other.dirty,
+            stored: union(&self.stored, &other.stored),
         }
     }
 
@@ -294,6 +313,8 @@ impl State {
     pub fn subsumes(&self, other: &State) -> bool {
         // Allocation-free form of `self.join(other) == *self`.
         if self.stack.len() > other.stack.len()
+            || other.dirty && !self.dirty
+            || !other.stored.iter().all(|e| self.stored.contains(e))
             || !self.guards.iter().all(|g| other.guards.contains(g))
         {
             return false;

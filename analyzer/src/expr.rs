@@ -289,12 +289,30 @@ pub struct FrameFacts {
     pub known: Option<Vec<bool>>,
     /// CALLVALUE, when known.
     pub value: Option<U256>,
+    /// CALLER, ORIGIN and ADDRESS, when known (one frame of one transaction).
+    pub senders: Option<FrameSenders>,
+    /// Whether the analysis takes the frame's storage from the pre-state (see
+    /// [`crate::EntrySummary::assumed`]).
+    pub pre_state: bool,
+}
+
+/// The accounts one frame runs between: its CALLER, the transaction's ORIGIN, and its ADDRESS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FrameSenders {
+    /// CALLER.
+    pub caller: U256,
+    /// ORIGIN.
+    pub origin: U256,
+    /// ADDRESS.
+    pub address: U256,
 }
 
 impl std::hash::Hash for FrameFacts {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.calldata.hash(state);
         self.value.hash(state);
+        self.senders.hash(state);
+        self.pre_state.hash(state);
         hash_known_mask(self.known.as_deref(), state);
     }
 }
@@ -352,6 +370,8 @@ impl FrameFacts {
             calldata: bytes.into(),
             known: Some(mask),
             value: value.filter(|v| v.is_zero()),
+            senders: None,
+            pre_state: false,
         }
     }
 }
@@ -524,9 +544,12 @@ impl Pool {
             return self.small(0);
         }
         if let Some(frame) = &self.known.frame {
-            match (v, frame.value) {
-                (Env::CallDataSize, _) => return self.small(frame.calldata.len() as u64),
-                (Env::CallValue, Some(value)) => return self.constant(value),
+            match (v, frame.value, frame.senders) {
+                (Env::CallDataSize, _, _) => return self.small(frame.calldata.len() as u64),
+                (Env::CallValue, Some(value), _) => return self.constant(value),
+                (Env::Caller, _, Some(s)) => return self.constant(s.caller),
+                (Env::Origin, _, Some(s)) => return self.constant(s.origin),
+                (Env::Address, _, Some(s)) => return self.constant(s.address),
                 _ => {}
             }
         }

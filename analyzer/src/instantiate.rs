@@ -20,8 +20,8 @@ use serde::Serialize;
 use crate::{
     AccessSet, Location, LocationSet, Widening, WideningReason,
     cache::{Cache, CodeEntry, Specialisation},
-    expr::{Env, EvalEnv, Expr, ExprTable, FrameFacts, Memo, Seg, hash_known_mask},
-    interpret::AnalysisLimits,
+    expr::{Env, EvalEnv, Expr, ExprTable, FrameFacts, FrameSenders, Memo, Seg, hash_known_mask},
+    interpret::{AnalysisLimits, StorageReader},
     proxy::{self, BEACON_IMPLEMENTATION_SLOTS, BEACON_SLOT, CodeProxy, IMPLEMENTATION_SLOTS},
     summary::{CallInput, CallKind, Effect, EntryKey, Guard},
 };
@@ -133,6 +133,12 @@ pub struct Prediction {
     /// one of them, the prediction may be stale: see [`crate::widen_stale_loads`].
     #[serde(skip)]
     pub loads: Vec<Location>,
+    /// The storage locations whose pre-state values decided the paths of a summary analysed
+    /// for one frame (branches, loop bounds, targets), sorted. If an earlier transaction of
+    /// the block writes one of them, the whole prediction may be wrong, not only the slots
+    /// derived from it: see [`crate::revise_stale_assumptions`].
+    #[serde(skip)]
+    pub assumed: Vec<Location>,
 }
 
 impl Prediction {
@@ -278,10 +284,15 @@ pub(crate) struct Inst<'a> {
     /// own calldata (the second pass, for a transaction the general summaries widen to the
     /// whole state).
     specialise: bool,
+    /// Whether frames analysed with their exact calldata also take their storage's pre-state
+    /// values as known (see [`Prediction::assumed`]).
+    assume_storage: bool,
     everything: bool,
     sload_memo: Vec<(Address, U256, U256)>,
     /// Storage read from the pre-state (see [`Prediction::loads`]).
     loads: Vec<Location>,
+    /// Storage whose pre-state values decided a summary (see [`Prediction::assumed`]).
+    assumed: Vec<Location>,
     /// Fingerprints of the frames instantiated so far: a frame identical to one already
     /// instantiated (same code, entry, account, caller, value and calldata) adds nothing, so
     /// cycles of calls with unknown calldata end here instead of at the depth limit.
@@ -445,6 +456,7 @@ impl<'a> Inst<'a> {
         block: &'a BlockContext,
         origin: Address,
         specialise: bool,
+        assume_storage: bool,
     ) -> Self {
         Self {
             cache,
@@ -458,9 +470,11 @@ impl<'a> Inst<'a> {
             frames: 0,
             specialised: 0,
             specialise,
+            assume_storage,
             everything: false,
             sload_memo: Vec::new(),
             loads: Vec::new(),
+            assumed: Vec::new(),
             seen_frames: Vec::new(),
             reads: Vec::with_capacity(32),
             writes: Vec::with_capacity(16),
@@ -481,7 +495,12 @@ impl<'a> Inst<'a> {
         // Nothing else inserts into these sets: one sort per list, far cheaper than one
         // insertion per access.
         debug_assert!(access.reads.is_empty() && access.writes.is_empty());
-        for list in [&mut self.reads, &mut self.writes, &mut self.loads] {
+        for list in [
+            &mut self.reads,
+            &mut self.writes,
+            &mut self.loads,
+            &mut self.assumed,
+        ] {
             list.sort_unstable();
             list.dedup();
         }
@@ -493,6 +512,7 @@ impl<'a> Inst<'a> {
             frames: self.frames,
             state_reads: MAX_STATE_READS - self.reads_left,
             loads: std::mem::take(&mut self.loads),
+            assumed: std::mem::take(&mut self.assumed),
         }
     }
 
@@ -579,6 +599,18 @@ impl<'a> Inst<'a> {
                 entry: frame.map(|f| f.key),
             });
         }
+    }
+
+    /// Whether the transaction's earlier frames may have written one of `slots` of `address`'s
+    /// storage, whose pre-state values a summary took as known.
+    fn wrote_any(&self, address: Address, slots: &[(U256, U256)]) -> bool {
+        !slots.is_empty()
+            && (self.access.widenings.iter().any(|w| match w {
+                Widening::Contract { address: a, .. } => *a == address,
+                Widening::Everything { .. } => true,
+            }) || slots
+                .iter()
+                .any(|&(slot, _)| self.writes.contains(&Location::storage(address, slot))))
     }
 
     /// The memo of `f`'s depth, begun for a new frame when `begin` (table of `len` nodes).
@@ -792,6 +824,7 @@ impl<'a> Inst<'a> {
                 Specialisation::Shape,
                 &limits,
                 frame,
+                None,
             );
             if recurs && frame_summary.complete && frame_summary.open {
                 let limits = AnalysisLimits {
@@ -805,6 +838,7 @@ impl<'a> Inst<'a> {
                     Specialisation::WideShape,
                     &limits,
                     frame,
+                    None,
                 );
                 if wide.complete {
                     frame_summary = wide;
@@ -815,15 +849,37 @@ impl<'a> Inst<'a> {
                     calldata: Bytes::copy_from_slice(&f.data.bytes),
                     known: f.data.mask.clone(),
                     value: f.value,
+                    senders: Some(FrameSenders {
+                        caller: f.caller.into_word().into(),
+                        origin: self.origin.into_word().into(),
+                        address: f.this.into_word().into(),
+                    }),
+                    pre_state: self.assume_storage,
                 };
                 let limits = AnalysisLimits {
                     max_steps: limits.max_steps.min(EXACT_MAX_STEPS),
                     ..limits
                 };
-                let (exact, _) =
-                    f.entry
-                        .specialised_entry(f.key, facts, Specialisation::Exact, &limits, frame);
-                if exact.complete || !frame_summary.complete {
+                let (state, this, reads_left) = (self.state, f.this, &mut self.reads_left);
+                let mut read = |slot: U256| {
+                    *reads_left = reads_left.checked_sub(1)?;
+                    Some(state.storage(this, slot))
+                };
+                let storage: Option<StorageReader<'_>> = match self.assume_storage {
+                    true => Some(&mut read),
+                    false => None,
+                };
+                let (exact, _) = f.entry.specialised_entry(
+                    f.key,
+                    facts,
+                    Specialisation::Exact,
+                    &limits,
+                    frame,
+                    storage,
+                );
+                if (exact.complete || !frame_summary.complete)
+                    && !self.wrote_any(f.this, &exact.assumed)
+                {
                     frame_summary = exact;
                 }
             }
@@ -831,6 +887,14 @@ impl<'a> Inst<'a> {
                 summary = frame_summary;
             }
         }
+        // The pre-state values the summary took as known decided its paths: an earlier
+        // transaction that writes one invalidates the prediction.
+        self.assumed.extend(
+            summary
+                .assumed
+                .iter()
+                .map(|&(slot, _)| Location::storage(f.this, slot)),
+        );
         let t = &summary.exprs;
         // Reads and writes of one slot share its expression (and mapping slots share their
         // inner hashes): the memo evaluates each once.

@@ -69,7 +69,7 @@ enum Work {
     Joined((u32, u64)),
 }
 
-struct Interp<'a> {
+struct Interp<'a, 's> {
     code: &'a Code,
     limits: AnalysisLimits,
     pool: Pool,
@@ -97,7 +97,27 @@ struct Interp<'a> {
     call_sites: Vec<(u32, u32)>,
     /// What the RETURNs reached so far return.
     returns: Returns,
+    /// The pre-state of the frame's storage, for an analysis specialised to one frame.
+    storage: Option<StorageReader<'s>>,
+    /// The pre-state slots the analysis read through `storage`, with their values.
+    assumed: Vec<(U256, U256)>,
 }
+
+/// Reads one slot of a frame's pre-state storage (`None`: the read budget ran out).
+pub type StorageReader<'a> = &'a mut dyn FnMut(U256) -> Option<U256>;
+
+/// What a storage load gives in an analysis that knows the frame's storage.
+enum PreState {
+    /// The pre-state value.
+    Value(U256),
+    /// Unknown: the path may have stored to the slot.
+    Stored,
+    /// The symbolic load (evaluated against the pre-state when the summary is instantiated).
+    Symbolic,
+}
+
+/// Most pre-state slots one frame's analysis reads.
+const MAX_ASSUMED: usize = 64;
 
 /// Most words of an entry's RETURN that its summary keeps.
 const MAX_RETURN_WORDS: u32 = 8;
@@ -114,7 +134,7 @@ enum Returns {
 
 /// Analyses one entry of `code`.
 pub fn analyze_entry(code: &Code, key: EntryKey, limits: &AnalysisLimits) -> EntrySummary {
-    analyze(code, key, Known::of_entry(key), limits)
+    analyze(code, key, Known::of_entry(key), limits, None)
 }
 
 /// Analyses one entry of `code` for one frame whose calldata length (and some or all of its
@@ -126,15 +146,22 @@ pub fn analyze_frame(
     key: EntryKey,
     facts: FrameFacts,
     limits: &AnalysisLimits,
+    storage: Option<StorageReader<'_>>,
 ) -> EntrySummary {
     let known = Known {
         frame: Some(facts),
         ..Known::of_entry(key)
     };
-    analyze(code, key, known, limits)
+    analyze(code, key, known, limits, storage)
 }
 
-fn analyze(code: &Code, key: EntryKey, known: Known, limits: &AnalysisLimits) -> EntrySummary {
+fn analyze(
+    code: &Code,
+    key: EntryKey,
+    known: Known,
+    limits: &AnalysisLimits,
+    storage: Option<StorageReader<'_>>,
+) -> EntrySummary {
     let mut it = Interp {
         code,
         limits: *limits,
@@ -153,6 +180,8 @@ fn analyze(code: &Code, key: EntryKey, known: Known, limits: &AnalysisLimits) ->
         pushes: HashMap::default(),
         call_sites: Vec::new(),
         returns: Returns::Unseen,
+        storage,
+        assumed: Vec::new(),
     };
     while let Some(w) = it.work.pop() {
         let (pc, st) = match w {
@@ -189,6 +218,7 @@ fn analyze(code: &Code, key: EntryKey, known: Known, limits: &AnalysisLimits) ->
         steps: it.steps,
         complete: it.complete,
         open: false,
+        assumed: it.assumed.into_boxed_slice(),
     };
     summary.open = summary.has_open_effect();
     summary
@@ -221,7 +251,7 @@ fn bin_op(op: u8) -> Option<BinOp> {
     })
 }
 
-impl Interp<'_> {
+impl Interp<'_, '_> {
     /// Records an effect of a path that took `guards`; an effect seen before keeps only the
     /// guards both paths took. Returns the effect's index (`None`: too many effects).
     fn effect(&mut self, e: Effect, guards: &[Guard]) -> Option<usize> {
@@ -538,13 +568,23 @@ impl Interp<'_> {
                 opcode::SLOAD => {
                     let s = st.pop();
                     self.effect(Effect::Read(s), &st.guards);
-                    let e = self.pool.sload(s);
+                    let e = match self.pre_state_value(&st, s) {
+                        PreState::Value(v) => self.pool.constant(v),
+                        PreState::Stored => TOP,
+                        PreState::Symbolic => self.pool.sload(s),
+                    };
                     st.push(e);
                 }
                 opcode::SSTORE => {
                     let s = st.pop();
                     st.pop();
                     self.effect(Effect::Write(s), &st.guards);
+                    if self.storage.is_some() {
+                        st.dirty = true;
+                        if !st.stored.contains(&s) {
+                            st.stored.push(s);
+                        }
+                    }
                 }
                 opcode::MLOAD => {
                     let o = st.pop();
@@ -682,6 +722,7 @@ impl Interp<'_> {
                         self.call_sites.push((i as u32, pc as u32));
                     }
                     self.call_output(&mut st, pc, out_off, out_len);
+                    st.dirty |= self.storage.is_some() && kind != CallKind::StaticCall;
                     st.push(TOP);
                 }
                 opcode::CREATE | opcode::CREATE2 => {
@@ -720,6 +761,7 @@ impl Interp<'_> {
                         &st.guards,
                     );
                     self.creates = self.creates.saturating_add(1);
+                    st.dirty |= self.storage.is_some();
                     st.push(address);
                 }
                 opcode::SELFDESTRUCT => {
@@ -791,6 +833,42 @@ impl Interp<'_> {
                 }
             }
             pc = insn.next;
+        }
+    }
+
+    /// What a load of `slot` gives on the path of `st`: the pre-state value, when the analysis
+    /// knows the frame's storage, the slot is a constant and the path cannot have changed
+    /// storage yet; nothing known, when the path may have stored to that slot; otherwise the
+    /// symbolic load.
+    fn pre_state_value(&mut self, st: &State, slot: Expr) -> PreState {
+        let Some(read) = self.storage.as_mut() else {
+            return PreState::Symbolic;
+        };
+        let constant = self.pool.as_const(slot);
+        if st.dirty {
+            let may_alias =
+                |s: &Expr| *s == slot || constant.is_none() || self.pool.as_const(*s).is_none();
+            return if st.stored.iter().any(may_alias) {
+                PreState::Stored
+            } else {
+                PreState::Symbolic
+            };
+        }
+        let Some(slot) = constant else {
+            return PreState::Symbolic;
+        };
+        if let Some(&(_, v)) = self.assumed.iter().find(|(s, _)| *s == slot) {
+            return PreState::Value(v);
+        }
+        if self.assumed.len() >= MAX_ASSUMED {
+            return PreState::Symbolic;
+        }
+        match read(slot) {
+            Some(v) => {
+                self.assumed.push((slot, v));
+                PreState::Value(v)
+            }
+            None => PreState::Symbolic,
         }
     }
 

@@ -41,7 +41,7 @@ pub use instantiate::{
 };
 pub use interpret::{AnalysisLimits, analyze_entry};
 pub use location_set::LocationSet;
-pub use stale::widen_stale_loads;
+pub use stale::{revise_stale_assumptions, widen_stale_loads};
 pub use summary::{CallInput, CallKind, ContractSummary, Effect, EntryKey, EntrySummary};
 
 /// Predicts access sets; holds the concurrent summary cache (keyed by code hash).
@@ -96,19 +96,42 @@ impl Analyzer {
     /// assert!(p.access.widenings.is_empty());
     /// ```
     pub fn predict(&self, tx: &TxInput, block: &BlockContext, state: &dyn StateView) -> Prediction {
-        let mut inst =
-            instantiate::Inst::new(&self.cache, &self.limits, state, block, tx.from, false);
+        self.predict_assuming(tx, block, state, true)
+    }
+
+    /// Like [`Self::predict`], but no summary takes storage values from the pre-state (the
+    /// prediction's [`Prediction::assumed`] is empty): for a transaction whose assumptions an
+    /// earlier transaction of the block may break.
+    pub fn predict_without_assumptions(
+        &self,
+        tx: &TxInput,
+        block: &BlockContext,
+        state: &dyn StateView,
+    ) -> Prediction {
+        self.predict_assuming(tx, block, state, false)
+    }
+
+    fn predict_assuming(
+        &self,
+        tx: &TxInput,
+        block: &BlockContext,
+        state: &dyn StateView,
+        assume_storage: bool,
+    ) -> Prediction {
+        let (cache, limits) = (&self.cache, &self.limits);
+        let mut inst = instantiate::Inst::new(cache, limits, state, block, tx.from, false, false);
         inst.transaction(tx);
         if !inst.everything() {
             return inst.finish();
         }
         // The cached summaries widen to the whole state: analyse the frames again, each with
-        // what is known of its own calldata, and keep that if it does better. If it does not,
-        // keep the general prediction's accesses but report the second pass's cause: the
-        // general pass often stops at a frame that the second pass resolves.
+        // what is known of its own calldata (and, with `assume_storage`, of its storage), and
+        // keep that if it does better. If it does not, keep the general prediction's accesses
+        // but report the second pass's cause: the general pass often stops at a frame that
+        // the second pass resolves.
         let mut general = inst.finish();
         let mut inst =
-            instantiate::Inst::new(&self.cache, &self.limits, state, block, tx.from, true);
+            instantiate::Inst::new(cache, limits, state, block, tx.from, true, assume_storage);
         inst.transaction(tx);
         if !inst.everything() {
             return inst.finish();

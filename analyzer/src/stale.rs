@@ -7,6 +7,11 @@
 //! contract widening (reason [`WideningReason::StaleLoad`]) wherever an earlier prediction
 //! may write a location that a later one loaded.
 //!
+//! A summary analysed for one frame may also take storage values from the pre-state to
+//! decide its branches and loop bounds ([`Prediction::assumed`]). When an earlier prediction
+//! may write one of those, the whole prediction may be wrong, so the transaction is predicted
+//! again without such assumptions ([`revise_stale_assumptions`]).
+//!
 //! Not covered: a load written by an earlier whole-state prediction (a barrier may write
 //! anything; widening every later load for it would undo what the barrier's neighbours gain),
 //! and a load written earlier within the same transaction by another frame.
@@ -17,6 +22,61 @@ use alloy_primitives::{
 };
 
 use crate::{Location, Prediction, Widening, WideningDetail, WideningReason};
+
+/// Walks the block in order and predicts again, with `predict_plainly` (index → a prediction
+/// without assumptions, such as [`crate::Analyzer::predict_without_assumptions`]), every
+/// transaction that assumed a pre-state storage value an earlier prediction may write:
+/// written outright, or covered by a widening of that contract's storage. Run it before
+/// [`widen_stale_loads`]. Returns how many transactions were predicted again.
+///
+/// ```
+/// use alloy_primitives::{Address, U256};
+/// use foresight_analyzer::{Location, Prediction, revise_stale_assumptions};
+///
+/// let flag = Location::storage(Address::repeat_byte(1), U256::ZERO);
+/// let mut writer = Prediction::default();
+/// writer.access.writes.insert(flag);
+/// let mut reader = Prediction::default();
+/// reader.assumed.push(flag);
+/// let mut block = vec![reader.clone(), writer, reader];
+/// let again = revise_stale_assumptions(&mut block, |_| Prediction::default());
+/// assert_eq!(again, 1);
+/// assert_eq!(block[0].assumed, vec![flag]); // nothing before it writes the flag
+/// assert!(block[2].assumed.is_empty()); // predicted again
+/// ```
+pub fn revise_stale_assumptions(
+    predictions: &mut [Prediction],
+    mut predict_plainly: impl FnMut(usize) -> Prediction,
+) -> usize {
+    let assumed: HashSet<Location> = predictions
+        .iter()
+        .flat_map(|p| p.assumed.iter().copied())
+        .collect();
+    if assumed.is_empty() {
+        return 0;
+    }
+    let assumed_contracts: AddressHashSet = assumed.iter().map(Location::address).collect();
+    let mut written: HashSet<Location> = HashSet::default();
+    let mut widened: AddressHashSet = AddressHashSet::default();
+    let mut again = 0;
+    for (i, p) in predictions.iter_mut().enumerate() {
+        if p.assumed
+            .iter()
+            .any(|l| written.contains(l) || widened.contains(&l.address()))
+        {
+            *p = predict_plainly(i);
+            again += 1;
+        }
+        written.extend(p.access.writes.iter().filter(|l| assumed.contains(*l)));
+        widened.extend(p.access.widenings.iter().filter_map(|w| match w {
+            Widening::Contract { address, .. } if assumed_contracts.contains(address) => {
+                Some(*address)
+            }
+            _ => None,
+        }));
+    }
+    again
+}
 
 /// Widens every prediction that loaded storage an earlier prediction of the block may write:
 /// written outright, or covered by a widening of that contract's storage.

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use alloy_primitives::B256;
+use alloy_primitives::{B256, U256};
 use serde::{Serialize, Serializer, ser::SerializeStruct};
 
 use crate::{
@@ -143,6 +143,9 @@ pub struct EntrySummary {
     /// Whether some effect stays open without knowing the frame's calldata (see
     /// [`Self::has_open_effect`]).
     pub open: bool,
+    /// The pre-state storage values the analysis took as known, `(slot, value)` of the
+    /// frame's own storage: the summary holds only while the storage holds them.
+    pub assumed: Box<[(U256, U256)]>,
 }
 
 impl EntrySummary {

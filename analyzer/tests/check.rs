@@ -292,3 +292,70 @@ fn a_call_output_region_holds_what_the_call_returned() {
          write keccak(ret@0x3b[0x0] . 0x1)",
     );
 }
+
+/// Like [`check`], for the analysis of one frame (no calldata, value 0) that takes its storage
+/// from `storage` (`(slot, value)`, others zero); also returns the slots it took as known.
+fn check_with_storage(src: &str, storage: &[(u64, u64)], expected: &str) -> Vec<u64> {
+    use alloy_primitives::{Address, U256};
+    use foresight_analyzer::{
+        AnalysisLimits, Code,
+        expr::{FrameFacts, FrameSenders},
+        interpret::analyze_frame,
+    };
+    let caller: U256 = Address::repeat_byte(1).into_word().into();
+    let facts = FrameFacts {
+        calldata: Bytes::new(),
+        known: None,
+        value: Some(U256::ZERO),
+        senders: Some(FrameSenders {
+            caller,
+            origin: caller,
+            address: Address::repeat_byte(2).into_word().into(),
+        }),
+        pre_state: true,
+    };
+    let mut read = |slot: U256| {
+        let v = storage.iter().find(|(s, _)| U256::from(*s) == slot);
+        Some(U256::from(v.map_or(0, |(_, v)| *v)))
+    };
+    let code = Code::new(Bytes::from(asm(src)));
+    let limits = AnalysisLimits::default();
+    let s = analyze_frame(&code, EntryKey::Empty, facts, &limits, Some(&mut read));
+    let got = s.lines().join("\n");
+    let want: Vec<&str> = expected
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(got, want.join("\n"), "\n--- got ---\n{got}\n");
+    s.assumed.iter().map(|(slot, _)| slot.to::<u64>()).collect()
+}
+
+#[test]
+fn a_frame_analysed_with_its_storage_takes_the_branch_the_pre_state_decides() {
+    // if (paused) { counter = 1 } else { read slot 1 }
+    let src = "PUSH1 0x00 SLOAD @on JUMPI PUSH1 0x01 SLOAD POP STOP \
+               on: PUSH1 0x01 PUSH1 0x03 SSTORE STOP";
+    let assumed = check_with_storage(src, &[(0, 1)], "read 0x0\nwrite 0x3");
+    assert_eq!(assumed, vec![0]);
+    let assumed = check_with_storage(src, &[], "read 0x0\nread 0x1");
+    assert_eq!(assumed, vec![0, 1]);
+}
+
+#[test]
+fn storage_a_path_stored_to_or_called_out_from_is_not_taken_from_the_pre_state() {
+    // x = x + 1; then read the slot x names: after the store the pre-state value is stale,
+    // so the slot is unknown, not `sload(0x0)` evaluated against the pre-state.
+    let src = "PUSH1 0x00 SLOAD PUSH1 0x01 ADD PUSH1 0x00 SSTORE PUSH1 0x00 SLOAD SLOAD POP STOP";
+    check_with_storage(src, &[(0, 5)], "read 0x0\nread ⊤\nwrite 0x0");
+    // A call may re-enter and write anything: a later load stays symbolic (and a load of a
+    // slot the path stored to is unknown even through a symbolic slot).
+    let src = "PUSH1 0x00 DUP1 DUP1 DUP1 DUP1 PUSH1 0x09 GAS CALL POP \
+               PUSH1 0x04 SLOAD @on JUMPI STOP on: PUSH1 0x01 PUSH1 0x05 SSTORE STOP";
+    let assumed = check_with_storage(
+        src,
+        &[(4, 0)],
+        "call 0x9 value=0x0 input=[]\nread 0x4\nwrite 0x5",
+    );
+    assert!(assumed.is_empty());
+}
