@@ -48,32 +48,16 @@ pub fn revise_stale_assumptions(
     predictions: &mut [Prediction],
     mut predict_plainly: impl FnMut(usize) -> Prediction,
 ) -> usize {
-    let assumed: HashSet<Location> = predictions
-        .iter()
-        .flat_map(|p| p.assumed.iter().copied())
-        .collect();
-    if assumed.is_empty() {
+    let Some(mut earlier) = EarlierWrites::of(predictions.iter().map(|p| &p.assumed)) else {
         return 0;
-    }
-    let assumed_contracts: AddressHashSet = assumed.iter().map(Location::address).collect();
-    let mut written: HashSet<Location> = HashSet::default();
-    let mut widened: AddressHashSet = AddressHashSet::default();
+    };
     let mut again = 0;
     for (i, p) in predictions.iter_mut().enumerate() {
-        if p.assumed
-            .iter()
-            .any(|l| written.contains(l) || widened.contains(&l.address()))
-        {
+        if p.assumed.iter().any(|l| earlier.may_write(l)) {
             *p = predict_plainly(i);
             again += 1;
         }
-        written.extend(p.access.writes.iter().filter(|l| assumed.contains(*l)));
-        widened.extend(p.access.widenings.iter().filter_map(|w| match w {
-            Widening::Contract { address, .. } if assumed_contracts.contains(address) => {
-                Some(*address)
-            }
-            _ => None,
-        }));
+        earlier.add(p);
     }
     again
 }
@@ -96,21 +80,14 @@ pub fn revise_stale_assumptions(
 /// assert!(block[1].access.widenings.contains(&stale));
 /// ```
 pub fn widen_stale_loads(predictions: &mut [Prediction]) {
-    let loaded: HashSet<Location> = predictions
-        .iter()
-        .flat_map(|p| p.loads.iter().copied())
-        .collect();
-    if loaded.is_empty() {
+    let Some(mut earlier) = EarlierWrites::of(predictions.iter().map(|p| &p.loads)) else {
         return;
-    }
-    let loaded_contracts: AddressHashSet = loaded.iter().map(Location::address).collect();
-    let mut written: HashSet<Location> = HashSet::default();
-    let mut widened: AddressHashSet = AddressHashSet::default();
+    };
     for p in predictions.iter_mut() {
         let mut stale: Vec<Address> = p
             .loads
             .iter()
-            .filter(|l| written.contains(*l) || widened.contains(&l.address()))
+            .filter(|l| earlier.may_write(l))
             .map(Location::address)
             .collect();
         stale.dedup();
@@ -129,13 +106,52 @@ pub fn widen_stale_loads(predictions: &mut [Prediction]) {
                 });
             }
         }
-        written.extend(p.access.writes.iter().filter(|l| loaded.contains(*l)));
-        widened.extend(p.access.widenings.iter().filter_map(|w| match w {
-            Widening::Contract { address, .. } if loaded_contracts.contains(address) => {
-                Some(*address)
-            }
-            _ => None,
-        }));
+        earlier.add(p);
+    }
+}
+
+/// What the predictions walked so far may write, of the storage locations some prediction of
+/// the block depends on: locations written outright, and contracts whose storage is widened.
+struct EarlierWrites {
+    /// The locations that matter.
+    watched: HashSet<Location>,
+    /// Their contracts.
+    watched_contracts: AddressHashSet,
+    written: HashSet<Location>,
+    widened: AddressHashSet,
+}
+
+impl EarlierWrites {
+    /// Watches every location of `lists`; `None` when there is none.
+    fn of<'p>(lists: impl Iterator<Item = &'p Vec<Location>>) -> Option<Self> {
+        let watched: HashSet<Location> = lists.flatten().copied().collect();
+        if watched.is_empty() {
+            return None;
+        }
+        Some(Self {
+            watched_contracts: watched.iter().map(Location::address).collect(),
+            watched,
+            written: HashSet::default(),
+            widened: AddressHashSet::default(),
+        })
+    }
+
+    /// Whether a prediction walked so far may write `l`.
+    fn may_write(&self, l: &Location) -> bool {
+        self.written.contains(l) || self.widened.contains(&l.address())
+    }
+
+    /// Adds what `p` may write.
+    fn add(&mut self, p: &Prediction) {
+        let watched = &self.watched;
+        self.written
+            .extend(p.access.writes.iter().filter(|l| watched.contains(*l)));
+        let contracts = &self.watched_contracts;
+        self.widened
+            .extend(p.access.widenings.iter().filter_map(|w| match w {
+                Widening::Contract { address, .. } if contracts.contains(address) => Some(*address),
+                _ => None,
+            }));
     }
 }
 
