@@ -120,10 +120,9 @@ fn erc20_transfer_is_exact() {
 
 #[test]
 fn erc20_behind_eip1967_proxy_uses_the_proxy_storage() {
-    let proxy: Bytes =
-        hex::decode(include_str!("../../corpus/contracts/build/Proxy1967.runtime.hex").trim())
-            .unwrap()
-            .into();
+    let proxy: Bytes = code(include_str!(
+        "../../corpus/contracts/build/Proxy1967.runtime.hex"
+    ));
     let impl_slot = U256::from_be_bytes(hex!(
         "360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc"
     ));
@@ -247,11 +246,9 @@ fn calling_a_contract_the_transaction_creates_widens_to_everything() {
     let mut st = Mem::default();
     st.code.insert(
         factory,
-        hex::decode(
-            include_str!("../../corpus/contracts/build/UniswapV2Factory.runtime.hex").trim(),
-        )
-        .unwrap()
-        .into(),
+        code(include_str!(
+            "../../corpus/contracts/build/UniswapV2Factory.runtime.hex"
+        )),
     );
     let mut input = hex!("c9c65396").to_vec();
     input.extend(word(A));
