@@ -40,7 +40,13 @@ pub struct Comparison {
     pub runs: usize,
 }
 
-fn median(values: &mut [f64]) -> f64 {
+/// The median of `values` (sorted in place); 0 when there are none.
+///
+/// ```
+/// assert_eq!(foresight::measure::median(&mut [3.0, 1.0, 2.0]), 2.0);
+/// assert_eq!(foresight::measure::median(&mut [4.0, 1.0, 2.0, 3.0]), 2.5);
+/// ```
+pub fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     match values.len() {
         0 => 0.0,

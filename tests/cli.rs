@@ -106,3 +106,24 @@ fn predict_prints_access_lists() {
         "{stdout}"
     );
 }
+
+#[test]
+fn accuracy_reports_medians_of_its_rounds() {
+    let dir = temp_dir();
+    write_block_dir(dir.path(), Some(BLOCK_46147), Some(PRESTATE_46147));
+    let corpus = dir.path().to_str().unwrap();
+    let (code, stdout, stderr) =
+        foresight(&["accuracy", "--corpus", corpus, "--json", "--runs", "2"]);
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["runs"], 2);
+    assert_eq!(report["transactions"], 1);
+    for key in ["analysis_ms_cold", "analysis_ms_warm", "execution_ms"] {
+        assert!(
+            report[key].as_f64().is_some_and(|ms| ms > 0.0),
+            "{key}: {stdout}"
+        );
+    }
+    let (code, _, stderr) = foresight(&["accuracy", "--corpus", corpus, "--runs", "0"]);
+    assert_eq!(code, 2, "{stderr}");
+}

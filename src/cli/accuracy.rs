@@ -7,6 +7,10 @@
 //! contracts; and `parallelism_ratio`, the gas-weighted 16-thread speedup the predicted
 //! schedules allow over what the oracle schedules allow. `--json` prints one object. Exit 1
 //! when coverage falls below `--min-coverage`.
+//!
+//! Times are medians over `--runs` rounds per block, each round running sequential execution,
+//! a cold analysis (cache cleared) and a warm one, in that order, so that the three kinds see
+//! the same machine conditions.
 
 use std::{num::NonZeroUsize, path::PathBuf, process::ExitCode, time::Instant};
 
@@ -15,6 +19,7 @@ use foresight::{
     analyzer::{AccuracyAccumulator, AccuracyReport, Analyzer, TxAccuracy, compare_tx},
     corpus::block_dirs,
     execute_sequential,
+    measure::median,
     predict::predict_block,
     scheduler::Schedule,
 };
@@ -34,6 +39,9 @@ pub struct Args {
     /// Fail (exit 1) when the share of covered transactions is below this (0..=1).
     #[arg(long, value_name = "F")]
     pub min_coverage: Option<f64>,
+    /// Timed rounds per block (execution, cold analysis, warm analysis); medians are reported.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: u32,
 }
 
 /// The JSON report.
@@ -44,6 +52,8 @@ struct Report {
     analysis_ms_cold: f64,
     analysis_ms_warm: f64,
     execution_ms: f64,
+    /// Timed rounds per block behind the medians.
+    runs: u32,
     /// Gas-weighted 16-thread speedup the predicted schedules allow ÷ the oracle schedules'.
     parallelism_ratio: f64,
     blocks: Vec<BlockRow>,
@@ -82,17 +92,28 @@ pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
     let mut blocks = Vec::new();
     for dir in block_dirs(&args.corpus)? {
         let block = Block::load(&dir)?;
-        let started = Instant::now();
-        let outcome = execute_sequential(&block)?;
-        let execution_ms = started.elapsed().as_secs_f64() * 1e3;
+        let (mut execution, mut cold, mut warm) = (Vec::new(), Vec::new(), Vec::new());
+        let mut last = None;
+        for _ in 0..args.runs {
+            let started = Instant::now();
+            let outcome = execute_sequential(&block)?;
+            execution.push(started.elapsed().as_secs_f64() * 1e3);
 
-        analyzer.clear_cache();
-        let started = Instant::now();
-        predict_all(&block);
-        let analysis_ms_cold = started.elapsed().as_secs_f64() * 1e3;
-        let started = Instant::now();
-        let predictions = predict_all(&block);
-        let analysis_ms_warm = started.elapsed().as_secs_f64() * 1e3;
+            analyzer.clear_cache();
+            let started = Instant::now();
+            predict_all(&block);
+            cold.push(started.elapsed().as_secs_f64() * 1e3);
+            let started = Instant::now();
+            let predictions = predict_all(&block);
+            warm.push(started.elapsed().as_secs_f64() * 1e3);
+            last = Some((outcome, predictions));
+        }
+        let Some((outcome, predictions)) = last else {
+            anyhow::bail!("--runs must be at least 1");
+        };
+        let execution_ms = median(&mut execution);
+        let analysis_ms_cold = median(&mut cold);
+        let analysis_ms_warm = median(&mut warm);
 
         let actual = outcome.access_sets();
         let predicted: Vec<AccessSet> = predictions.iter().map(|p| p.access.clone()).collect();
@@ -163,6 +184,7 @@ pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
         analysis_ms_cold: cold_ms,
         analysis_ms_warm: warm_ms,
         execution_ms: exec_ms,
+        runs: args.runs,
         parallelism_ratio: weighted_predicted / f64::max(weighted_oracle, f64::MIN_POSITIVE),
         blocks,
     };
@@ -209,12 +231,13 @@ fn print_summary(report: &Report) {
         println!("  reason {reason:?}: {count} txs");
     }
     println!(
-        "analysis cold {:.1} ms ({:.0}% of execution), warm {:.1} ms ({:.1}%), sequential execution {:.1} ms",
+        "analysis cold {:.1} ms ({:.0}% of execution), warm {:.1} ms ({:.1}%), sequential execution {:.1} ms (sums of per-block medians of {} rounds)",
         report.analysis_ms_cold,
         100.0 * report.analysis_ms_cold / report.execution_ms,
         report.analysis_ms_warm,
         100.0 * report.analysis_ms_warm / report.execution_ms,
-        report.execution_ms
+        report.execution_ms,
+        report.runs
     );
     println!(
         "parallelism ratio {:.3} (gas-weighted 16-thread speedup of predicted schedules / oracle schedules)",
