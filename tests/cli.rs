@@ -124,6 +124,17 @@ fn accuracy_reports_medians_of_its_rounds() {
             "{key}: {stdout}"
         );
     }
+    // The block's one transaction is a plain transfer: its cold pass analyses no code.
+    let cold = &report["analysis_cold"];
+    for key in [
+        "codes",
+        "entries",
+        "steps",
+        "incomplete",
+        "incomplete_steps",
+    ] {
+        assert_eq!(cold[key], 0, "{key}: {stdout}");
+    }
     let (code, _, stderr) = foresight(&["accuracy", "--corpus", corpus, "--runs", "0"]);
     assert_eq!(code, 2, "{stderr}");
 }

@@ -170,7 +170,8 @@ fn still_holds(summary: &EntrySummary, storage: Option<&mut StorageReader<'_>>) 
     }
 }
 
-/// Totals over the cache, for reports and tuning.
+/// Totals over the summaries the cache keeps (general and specialised), for reports and
+/// tuning. Steps measure analysis cost deterministically, unlike time.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CacheStats {
     /// Distinct codes.
@@ -181,6 +182,19 @@ pub struct CacheStats {
     pub steps: u64,
     /// Entries that ran out of their analysis budget.
     pub incomplete: usize,
+    /// Of `steps`, those interpreted by the entries that ran out of their budget: analysis
+    /// spent on summaries that widen anyway.
+    pub incomplete_steps: u64,
+}
+
+impl std::ops::AddAssign for CacheStats {
+    fn add_assign(&mut self, other: Self) {
+        self.codes += other.codes;
+        self.entries += other.entries;
+        self.steps += other.steps;
+        self.incomplete += other.incomplete;
+        self.incomplete_steps += other.incomplete_steps;
+    }
 }
 
 /// Code hash → entry; address → (code, entry), and code that lives at no address (init code)
@@ -261,6 +275,9 @@ impl Cache {
                     st.entries += 1;
                     st.steps += s.steps as u64;
                     st.incomplete += usize::from(!s.complete);
+                    if !s.complete {
+                        st.incomplete_steps += s.steps as u64;
+                    }
                 }
             }
         }
@@ -310,6 +327,40 @@ mod tests {
         let init = cache.get(None, &copy, || panic!("hash asked on a memo hit"));
         assert!(Arc::ptr_eq(&init, &hashed));
         assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn stats_count_the_steps_of_summaries_that_ran_out_of_budget() {
+        // sstore(0, 1); sstore(1, 2); stop
+        let code = Bytes::from_static(&[
+            0x60, 0x01, 0x60, 0x00, 0x55, 0x60, 0x02, 0x60, 0x01, 0x55, 0x00,
+        ]);
+        let stats = |limits: &AnalysisLimits| {
+            let cache = Cache::default();
+            let summary = cache.get(None, &code, || None).entry(EntryKey::Any, limits);
+            (summary, cache.stats())
+        };
+        let (full, complete) = stats(&AnalysisLimits::default());
+        assert!(full.complete);
+        assert_eq!((complete.entries, complete.incomplete), (1, 0));
+        assert_eq!(complete.steps, u64::from(full.steps));
+        assert_eq!(complete.incomplete_steps, 0);
+
+        let tight = AnalysisLimits {
+            max_steps: 3,
+            ..AnalysisLimits::default()
+        };
+        let (cut, incomplete) = stats(&tight);
+        assert!(!cut.complete);
+        assert_eq!((incomplete.entries, incomplete.incomplete), (1, 1));
+        assert_eq!(incomplete.incomplete_steps, u64::from(cut.steps));
+        assert_eq!(incomplete.steps, incomplete.incomplete_steps);
+
+        let mut sum = complete;
+        sum += incomplete;
+        assert_eq!(sum.entries, 2);
+        assert_eq!(sum.steps, complete.steps + incomplete.steps);
+        assert_eq!(sum.incomplete_steps, incomplete.incomplete_steps);
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //!
 //! Input: a block directory or a directory of them. Output: per block, coverage and timing;
 //! overall, coverage of transactions and gas, over-approximation, widenings by reason, analysis
-//! time (cold and warm cache) against sequential execution time, and the top uncovered
+//! time (cold and warm cache) against sequential execution time, what the cold passes
+//! analysed (summaries and interpreter steps, and how many of those steps went to summaries
+//! that ran out of budget: a deterministic measure of cold cost), and the top uncovered
 //! contracts; and `parallelism_ratio`, the gas-weighted 16-thread speedup the predicted
 //! schedules allow over what the oracle schedules allow. `--json` prints one object. Exit 1
 //! when coverage falls below `--min-coverage`.
@@ -16,7 +18,7 @@ use std::{num::NonZeroUsize, path::PathBuf, process::ExitCode, time::Instant};
 
 use foresight::{
     AccessSet, Block,
-    analyzer::{AccuracyAccumulator, AccuracyReport, Analyzer, TxAccuracy, compare_tx},
+    analyzer::{AccuracyAccumulator, AccuracyReport, Analyzer, CacheStats, TxAccuracy, compare_tx},
     corpus::block_dirs,
     execute_sequential,
     measure::median,
@@ -52,6 +54,9 @@ struct Report {
     analysis_ms_cold: f64,
     analysis_ms_warm: f64,
     execution_ms: f64,
+    /// What the cold passes analysed, summed over blocks (each block starts from an empty
+    /// cache): summaries, steps, and the steps of summaries that ran out of budget.
+    analysis_cold: CacheStats,
     /// Timed rounds per block behind the medians.
     runs: u32,
     /// Gas-weighted 16-thread speedup the predicted schedules allow ÷ the oracle schedules'.
@@ -88,12 +93,14 @@ pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
     let predict_all = |block: &Block| one_thread.install(|| predict_block(&analyzer, block));
     let mut overall = AccuracyAccumulator::new();
     let (mut cold_ms, mut warm_ms, mut exec_ms) = (0.0, 0.0, 0.0);
+    let mut analysis_cold = CacheStats::default();
     let (mut weighted_predicted, mut weighted_oracle) = (0.0, 0.0);
     let mut blocks = Vec::new();
     for dir in block_dirs(&args.corpus)? {
         let block = Block::load(&dir)?;
         let (mut execution, mut cold, mut warm) = (Vec::new(), Vec::new(), Vec::new());
         let mut last = None;
+        let mut cold_stats = CacheStats::default();
         for _ in 0..args.runs {
             let started = Instant::now();
             let outcome = execute_sequential(&block)?;
@@ -103,6 +110,7 @@ pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
             let started = Instant::now();
             predict_all(&block);
             cold.push(started.elapsed().as_secs_f64() * 1e3);
+            cold_stats = analyzer.cache_stats();
             let started = Instant::now();
             let predictions = predict_all(&block);
             warm.push(started.elapsed().as_secs_f64() * 1e3);
@@ -173,6 +181,7 @@ pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
             );
         }
         cold_ms += analysis_ms_cold;
+        analysis_cold += cold_stats;
         warm_ms += analysis_ms_warm;
         exec_ms += execution_ms;
         blocks.push(row);
@@ -184,6 +193,7 @@ pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
         analysis_ms_cold: cold_ms,
         analysis_ms_warm: warm_ms,
         execution_ms: exec_ms,
+        analysis_cold,
         runs: args.runs,
         parallelism_ratio: weighted_predicted / f64::max(weighted_oracle, f64::MIN_POSITIVE),
         blocks,
@@ -238,6 +248,16 @@ fn print_summary(report: &Report) {
         100.0 * report.analysis_ms_warm / report.execution_ms,
         report.execution_ms,
         report.runs
+    );
+    let cold = &report.analysis_cold;
+    println!(
+        "cold passes analysed {} summaries of {} codes in {} steps; {} ran out of budget and took {} steps ({:.1}%)",
+        cold.entries,
+        cold.codes,
+        cold.steps,
+        cold.incomplete,
+        cold.incomplete_steps,
+        100.0 * cold.incomplete_steps as f64 / cold.steps.max(1) as f64
     );
     println!(
         "parallelism ratio {:.3} (gas-weighted 16-thread speedup of predicted schedules / oracle schedules)",
