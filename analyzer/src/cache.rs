@@ -274,8 +274,8 @@ impl Cache {
                 for s in all {
                     st.entries += 1;
                     st.steps += s.steps as u64;
-                    st.incomplete += usize::from(!s.complete);
                     if !s.complete {
+                        st.incomplete += 1;
                         st.incomplete_steps += s.steps as u64;
                     }
                 }
