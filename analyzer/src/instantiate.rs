@@ -312,12 +312,12 @@ pub(crate) struct Inst<'a> {
     created: Vec<Address>,
 }
 
-/// The first word a frame returned (the only one a caller's one-word output region holds),
-/// and the storage it loaded from the pre-state to know it: those count as the prediction's
-/// loads only once a caller uses the word.
+/// The words a frame returned (`None`: not known), and the storage it loaded from the
+/// pre-state to know them: those count as the prediction's loads only once a caller uses a
+/// word.
 #[derive(Debug, Clone, PartialEq)]
 struct FrameReturn {
-    word: U256,
+    words: Box<[Option<U256>]>,
     loads: Box<[Location]>,
 }
 
@@ -390,7 +390,7 @@ impl EvalEnv for FrameEnv<'_, '_> {
     }
 
     fn returned(&mut self, pc: u32, offset: u32) -> Option<U256> {
-        if offset != 0 {
+        if !offset.is_multiple_of(32) {
             return None;
         }
         let depth = self.frame.depth;
@@ -399,8 +399,9 @@ impl EvalEnv for FrameEnv<'_, '_> {
             .iter()
             .find(|r| r.depth == depth && r.pc == pc)?;
         let ret = call.ret.as_ref()?;
+        let word = (*ret.words.get(offset as usize / 32)?)?;
         self.loads.extend_from_slice(&ret.loads);
-        Some(ret.word)
+        Some(word)
     }
 
     fn sload(&mut self, slot: U256) -> Option<U256> {
@@ -973,22 +974,28 @@ impl<'a> Inst<'a> {
         if !summary.complete {
             return None;
         }
-        let word = *summary.returns.as_deref()?.first()?;
         // Storage values come from the pre-state: once the transaction may have written this
         // account's storage, a value returned from it may be stale (a balance read back
         // after a transfer), so it stays unknown.
-        if t.reads_storage(word)
-            && self
-                .writes
-                .iter()
-                .any(|l| l.is_storage() && l.address() == f.this)
-        {
-            return None;
-        }
+        let wrote_here = self
+            .writes
+            .iter()
+            .any(|l| l.is_storage() && l.address() == f.this);
         let before = self.loads.len();
-        let word = self.eval(t, word, &f);
+        let words: Box<[Option<U256>]> = summary
+            .returns
+            .as_deref()?
+            .iter()
+            .map(|&w| match wrote_here && t.reads_storage(w) {
+                true => None,
+                false => self.eval(t, w, &f),
+            })
+            .collect();
         let loads = self.loads.split_off(before).into_boxed_slice();
-        Some(FrameReturn { word: word?, loads })
+        words
+            .iter()
+            .any(Option::is_some)
+            .then_some(FrameReturn { words, loads })
     }
 
     /// Records what the call instruction at `pc` of the frame at `depth` returned; calls

@@ -9,8 +9,9 @@
 //! and the whole walk stops at `max_steps` instructions, recording an `AnalysisBudget` widening.
 //! A branch that compares the sender for equality (`msg.sender == owner`) becomes a guard of
 //! the path; each effect keeps the guards common to the paths that had it. The words an entry
-//! RETURNs are joined into the summary, and a call's one-word output holds a placeholder for
-//! the word it returned (`ret@pc`), known once instantiation follows the call.
+//! RETURNs are joined into the summary, and each word of a call's one- or two-word output
+//! holds a placeholder for the word it returned (`ret@pc[offset]`), known once instantiation
+//! follows the call.
 
 use alloy_primitives::{U256, map::HashMap};
 use revm::bytecode::{OpCode, opcode};
@@ -121,6 +122,11 @@ const MAX_ASSUMED: usize = 64;
 
 /// Most words of an entry's RETURN that its summary keeps.
 const MAX_RETURN_WORDS: u32 = 8;
+
+/// Most words of a call's output region that name what the call returned: two (a pair of
+/// addresses). Naming the three words of `getReserves()` multiplied the states of the swaps
+/// workload's router analysis past its budget, for no gain on the mainnet corpus.
+const MAX_OUTPUT_WORDS: u32 = 2;
 
 /// What an entry returns, joined over the RETURNs (and STOPs) reached so far.
 enum Returns {
@@ -304,18 +310,25 @@ impl Interp<'_, '_> {
         Some(words)
     }
 
-    /// After the call at `pc`: a one-word output region `[off, off + 32)` holds the word it
-    /// returned (an address from a getter: `implementation()`, `getPair(a, b)`, `token0()`);
-    /// a longer region (reserves, amounts) becomes unknown, as values that paths would
-    /// split on. Values built on what an earlier run of this call returned (in a loop) become
-    /// ⊤: a returned word always names the latest run.
+    /// After the call at `pc`: an output region of one or two words holds the words it
+    /// returned, each named by its offset: addresses from getters (`implementation()`,
+    /// `getPair(a, b)`, the second of two tokens), followed at instantiation. A longer region
+    /// (reserves, amounts) becomes unknown, as values that paths would split on. Values built
+    /// on what an earlier run of this call returned (in a loop) become ⊤: a returned word
+    /// always names the latest run.
     fn call_output(&mut self, st: &mut State, pc: usize, off: Expr, len: Expr) {
         let pool = &self.pool;
         st.forget(|e| pool.mentions_returned(e, pc as u32));
-        match (self.small(len), self.pool.split_offset(off)) {
-            (Some(32), Some(at)) => {
-                let e = self.pool.returned(pc as u32, 0);
-                st.write(Some(at), 32, MemSrc::Word { e, shift: 0 });
+        let words = self
+            .small(len)
+            .filter(|n| *n > 0 && n.is_multiple_of(32) && *n <= 32 * MAX_OUTPUT_WORDS);
+        match (words, self.pool.split_offset(off)) {
+            (Some(n), Some((base, at))) => {
+                for k in 0..n / 32 {
+                    let e = self.pool.returned(pc as u32, 32 * k);
+                    let at = (base, at.saturating_add(32 * k));
+                    st.write(Some(at), 32, MemSrc::Word { e, shift: 0 });
+                }
             }
             _ => self.clobber(st, off, len),
         }

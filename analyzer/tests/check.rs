@@ -277,19 +277,46 @@ fn returns_join_over_return_sites() {
 }
 
 #[test]
-fn a_call_output_region_holds_what_the_call_returned() {
-    // owner = IRegistry(sload(0)).owner(); then balances[owner] is written: the slot names
-    // the word the STATICCALL at pc 0x3b returned.
-    let src = dispatch("0xd0e30db0", "f")
-        + "f: PUSH4 0x8da5cb5b PUSH1 0xe0 SHL PUSH1 0x00 MSTORE \
-           PUSH1 0x20 PUSH1 0x00 PUSH1 0x04 PUSH1 0x00 PUSH1 0x00 SLOAD GAS STATICCALL POP \
-           PUSH1 0x01 PUSH1 0x20 MSTORE PUSH1 0x40 PUSH1 0x00 KECCAK256 CALLVALUE SWAP1 SSTORE STOP";
-    check(
-        &src,
-        EntryKey::Selector(0xd0e30db0),
+fn a_call_output_region_holds_each_word_the_call_returned() {
+    // A getter on the contract at sload(0), its output region `len` bytes at 0x00; then
+    // 0x1 is stored at `key_at` and balances[the other word] is written: the slot names the
+    // word the STATICCALL at pc 0x3b returned there.
+    let case = |selector: &str, len: &str, key_at: &str, expected: &str| {
+        let src = dispatch("0xd0e30db0", "f")
+            + &format!(
+                "f: PUSH4 {selector} PUSH1 0xe0 SHL PUSH1 0x00 MSTORE \
+                 PUSH1 {len} PUSH1 0x00 PUSH1 0x04 PUSH1 0x00 PUSH1 0x00 SLOAD GAS STATICCALL POP \
+                 PUSH1 0x01 PUSH1 {key_at} MSTORE PUSH1 0x40 PUSH1 0x00 KECCAK256 CALLVALUE SWAP1 \
+                 SSTORE STOP"
+            );
+        check(&src, EntryKey::Selector(0xd0e30db0), expected);
+    };
+    // owner = IRegistry(sload(0)).owner(): one word.
+    case(
+        "0x8da5cb5b",
+        "0x20",
+        "0x20",
         "read 0x0
          staticcall sload(0x0) value=0x0 input=[0x8da5cb5b]
          write keccak(ret@0x3b[0x0] . 0x1)",
+    );
+    // (, second) = IPair(sload(0)).tokens(): two words, the second used.
+    case(
+        "0x9d63848a",
+        "0x40",
+        "0x00",
+        "read 0x0
+         staticcall sload(0x0) value=0x0 input=[0x9d63848a]
+         write keccak(0x1 . ret@0x3b[0x20])",
+    );
+    // getReserves(): three words stay unknown (paths would split on them).
+    case(
+        "0x0902f1ac",
+        "0x60",
+        "0x00",
+        "read 0x0
+         staticcall sload(0x0) value=0x0 input=[0x0902f1ac]
+         write ⊤",
     );
 }
 

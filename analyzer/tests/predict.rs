@@ -430,3 +430,53 @@ fn owner_only_paths_are_dropped_for_other_senders() {
     let owner = Analyzer::new().predict(&tx(B), &block(), &st);
     assert!(owner.access.is_everything());
 }
+
+#[test]
+fn a_call_follows_the_second_word_a_getter_returns() {
+    // PairUser.sendSecond(pair, 5) transfers 5 of the token in the pair's slot 1, which it
+    // learns as the second word of `pair.tokens()`.
+    let (user, pair, other) = (
+        Address::repeat_byte(0x91),
+        Address::repeat_byte(0x92),
+        Address::repeat_byte(0x93),
+    );
+    let mut st = Mem::default();
+    st.code.insert(T, erc20());
+    st.code.insert(
+        user,
+        code(include_str!(
+            "../../corpus/contracts/build/PairUser.runtime.hex"
+        )),
+    );
+    st.code.insert(
+        pair,
+        code(include_str!(
+            "../../corpus/contracts/build/TokenPair.runtime.hex"
+        )),
+    );
+    st.storage
+        .insert((pair, U256::ZERO), U256::from_be_slice(other.as_slice()));
+    st.storage
+        .insert((pair, U256::from(1)), U256::from_be_slice(T.as_slice()));
+    let mut input = hex!("f59e0894").to_vec();
+    input.extend(word(pair));
+    input.extend(U256::from(5).to_be_bytes::<32>());
+    let tx = TxInput {
+        from: A,
+        to: Some(user),
+        input: input.into(),
+        ..Default::default()
+    };
+    let p = Analyzer::new().predict(&tx, &block(), &st);
+    assert!(p.access.widenings.is_empty(), "{:?}", p.details);
+    for holder in [user, A] {
+        let balance = Location::storage(T, mapping(holder, 3));
+        assert!(p.access.writes.contains(&balance), "{balance:?}");
+    }
+    assert!(
+        p.access
+            .reads
+            .contains(&Location::storage(pair, U256::from(1)))
+    );
+    assert!(!p.access.reads.contains(&Location::code(other)));
+}
