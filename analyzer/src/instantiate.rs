@@ -21,7 +21,7 @@ use crate::{
     AccessSet, Location, LocationSet, Widening, WideningReason,
     cache::{Cache, CodeEntry, Specialisation},
     expr::{Env, EvalEnv, Expr, ExprTable, FrameFacts, FrameSenders, Memo, Seg, hash_known_mask},
-    interpret::{AnalysisLimits, StorageReader},
+    interpret::{AnalysisLimits, MAX_OUTPUT_WORDS, StorageReader},
     proxy::{self, BEACON_IMPLEMENTATION_SLOTS, BEACON_SLOT, CodeProxy, IMPLEMENTATION_SLOTS},
     summary::{CallInput, CallKind, Effect, EntryKey, Guard},
 };
@@ -982,10 +982,12 @@ impl<'a> Inst<'a> {
             .iter()
             .any(|l| l.is_storage() && l.address() == f.this);
         let before = self.loads.len();
+        // Only the words a caller's output region can name (each may read storage).
         let words: Box<[Option<U256>]> = summary
             .returns
             .as_deref()?
             .iter()
+            .take(MAX_OUTPUT_WORDS as usize)
             .map(|&w| match wrote_here && t.reads_storage(w) {
                 true => None,
                 false => self.eval(t, w, &f),

@@ -126,7 +126,7 @@ const MAX_RETURN_WORDS: u32 = 8;
 /// Most words of a call's output region that name what the call returned: two (a pair of
 /// addresses). Naming the three words of `getReserves()` multiplied the states of the swaps
 /// workload's router analysis past its budget, for no gain on the mainnet corpus.
-const MAX_OUTPUT_WORDS: u32 = 2;
+pub(crate) const MAX_OUTPUT_WORDS: u32 = 2;
 
 /// What an entry returns, joined over the RETURNs (and STOPs) reached so far.
 enum Returns {
