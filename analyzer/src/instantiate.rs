@@ -321,8 +321,35 @@ struct FrameReturn {
     loads: Box<[Location]>,
 }
 
+impl FrameReturn {
+    /// What two runs of one call instruction both returned: the words they agree on, known
+    /// from the loads of either; `None` when they agree on none.
+    fn merge(self, other: Self) -> Option<Self> {
+        let n = self.words.len().max(other.words.len());
+        let words: Box<[Option<U256>]> = (0..n)
+            .map(|i| match (self.words.get(i), other.words.get(i)) {
+                (Some(Some(a)), Some(Some(b))) if a == b => Some(*a),
+                _ => None,
+            })
+            .collect();
+        if words.iter().all(Option::is_none) {
+            return None;
+        }
+        let mut loads = self.loads.into_vec();
+        for l in &other.loads {
+            if !loads.contains(l) {
+                loads.push(*l);
+            }
+        }
+        Some(Self {
+            words,
+            loads: loads.into_boxed_slice(),
+        })
+    }
+}
+
 /// What the call instruction at `pc` of the frame at `depth` returned (`None`: unknown, or
-/// calls made there returned different data).
+/// calls made there agreed on no word).
 struct CallReturn {
     depth: u32,
     pc: u32,
@@ -1000,16 +1027,20 @@ impl<'a> Inst<'a> {
             .then_some(FrameReturn { words, loads })
     }
 
-    /// Records what the call instruction at `pc` of the frame at `depth` returned; calls
-    /// made there that returned different data leave it unknown.
+    /// Records what the call instruction at `pc` of the frame at `depth` returned; the words
+    /// in which calls made there returned different data stay unknown.
     fn record_return(&mut self, depth: u32, pc: u32, ret: Option<FrameReturn>) {
         match self
             .returned
             .iter_mut()
             .find(|r| r.depth == depth && r.pc == pc)
         {
-            Some(r) if r.ret != ret => r.ret = None,
-            Some(_) => {}
+            Some(r) => {
+                r.ret = match (r.ret.take(), ret) {
+                    (Some(old), Some(new)) => old.merge(new),
+                    _ => None,
+                }
+            }
             None => self.returned.push(CallReturn { depth, pc, ret }),
         }
     }
