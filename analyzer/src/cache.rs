@@ -215,12 +215,21 @@ impl Cache {
         code: &Bytes,
         known_hash: impl FnOnce() -> Option<B256>,
     ) -> Arc<CodeEntry> {
+        let mut known_hash = Some(known_hash);
+        let mut hash = None;
         if let Some(a) = address
             && let Ok(map) = self.by_address.read()
             && let Some((b, e)) = map.get(&a)
-            && (std::ptr::eq(b.as_ptr(), code.as_ptr()) && b.len() == code.len() || b == code)
         {
-            return e.clone();
+            if std::ptr::eq(b.as_ptr(), code.as_ptr()) && b.len() == code.len() {
+                return e.clone();
+            }
+            // The same code read from another copy of the state (another block): compare
+            // hashes when the caller has one, instead of the whole code.
+            hash = known_hash.take().and_then(|h| h());
+            if hash.map_or(b == code, |h| h == e.hash) {
+                return e.clone();
+            }
         }
         if address.is_none()
             && let Ok(map) = self.by_code.read()
@@ -228,7 +237,9 @@ impl Cache {
         {
             return e.clone();
         }
-        let hash = known_hash().unwrap_or_else(|| keccak256(code));
+        let hash = hash
+            .or_else(|| known_hash.and_then(|h| h()))
+            .unwrap_or_else(|| keccak256(code));
         let found = self.by_hash.read().ok().and_then(|m| m.get(&hash).cloned());
         let entry = match found {
             Some(e) => e,
