@@ -341,6 +341,30 @@ mod tests {
     }
 
     #[test]
+    fn code_at_an_address_read_from_another_state_is_matched_by_its_hash() {
+        let code = Bytes::from_static(&[0x60, 0x01, 0x60, 0x00, 0x55, 0x00]);
+        let other = Bytes::from_static(&[0x60, 0x02, 0x60, 0x00, 0x55, 0x00]);
+        let a = Address::repeat_byte(7);
+        let cache = Cache::default();
+        let first = cache.get(Some(a), &code, || Some(keccak256(&code)));
+        // The same code in another buffer (another block's state): the hash decides.
+        let copy = Bytes::copy_from_slice(&code);
+        let again = cache.get(Some(a), &copy, || Some(keccak256(&code)));
+        assert!(Arc::ptr_eq(&first, &again));
+        // Without a hash, the bytes do.
+        let unhashed = cache.get(Some(a), &copy, || None);
+        assert!(Arc::ptr_eq(&first, &unhashed));
+        // Other code now at that address (a redeployment) is another entry, with or without
+        // a hash.
+        let replaced = cache.get(Some(a), &other, || Some(keccak256(&other)));
+        assert_eq!(replaced.hash, keccak256(&other));
+        let other_copy = Bytes::copy_from_slice(&other);
+        let unhashed = cache.get(Some(a), &other_copy, || None);
+        assert!(Arc::ptr_eq(&replaced, &unhashed));
+        assert_eq!(cache.len(), 2);
+    }
+
+    #[test]
     fn stats_count_the_steps_of_summaries_that_ran_out_of_budget() {
         // sstore(0, 1); sstore(1, 2); stop
         let code = Bytes::from_static(&[
