@@ -429,4 +429,56 @@ mod tests {
         assert_eq!(off.lines(), ["read 0x0"]);
         assert_eq!(&*off.assumed, &[(U256::ZERO, U256::ZERO)]);
     }
+
+    /// Analyses `prefix` followed by `if (sload(0)) sstore(3, 1)` against a storage whose
+    /// every slot holds zero; returns the lines of the summary and the slots it assumed.
+    fn after(prefix: &[u8]) -> (Vec<String>, Vec<U256>) {
+        let dest = u8::try_from(prefix.len() + 7).expect("a short prefix");
+        let mut code = prefix.to_vec();
+        code.extend([0x60, 0x00, 0x54, 0x60, dest, 0x57, 0x00]);
+        code.extend([0x5b, 0x60, 0x01, 0x60, 0x03, 0x55, 0x00]);
+        let entry = Cache::default().get(None, &Bytes::from(code), || None);
+        let facts = FrameFacts {
+            pre_state: true,
+            ..FrameFacts::default()
+        };
+        let mut read = |_slot: U256| Some(U256::ZERO);
+        let (s, _) = entry.specialised_entry(
+            EntryKey::Empty,
+            facts,
+            Specialisation::Exact,
+            &AnalysisLimits::default(),
+            0,
+            Some(&mut read),
+        );
+        (s.lines(), s.assumed.iter().map(|&(slot, _)| slot).collect())
+    }
+
+    #[test]
+    fn a_store_to_another_constant_slot_keeps_the_pre_state_value() {
+        // sstore(1, 1): slot 0 still holds its pre-state value, so the branch is decided.
+        let (lines, assumed) = after(&[0x60, 0x01, 0x60, 0x01, 0x55]);
+        assert_eq!(lines, ["read 0x0", "write 0x1"]);
+        assert_eq!(assumed, [U256::ZERO]);
+    }
+
+    #[test]
+    fn a_load_of_a_slot_the_path_stored_to_is_unknown() {
+        // sstore(0, 1): the load of slot 0 is not the pre-state value; both branches stay.
+        let (lines, assumed) = after(&[0x60, 0x01, 0x60, 0x00, 0x55]);
+        assert!(lines.contains(&"write 0x3".to_owned()), "{lines:?}");
+        assert!(assumed.is_empty());
+    }
+
+    #[test]
+    fn after_a_call_that_may_re_enter_loads_stay_symbolic() {
+        // call(gas, 0x42, 0, 0, 0, 0, 0): the callee may re-enter and store anything.
+        let call = [
+            0x60, 0x00, 0x60, 0x00, 0x60, 0x00, 0x60, 0x00, 0x60, 0x00, 0x60, 0x42, 0x5a, 0xf1,
+            0x50,
+        ];
+        let (lines, assumed) = after(&call);
+        assert!(lines.contains(&"write 0x3".to_owned()), "{lines:?}");
+        assert!(assumed.is_empty());
+    }
 }

@@ -94,13 +94,14 @@ pub struct State {
     pub mem: Rc<Vec<MemEntry>>,
     /// The branches on the sender this path took, oldest first.
     pub guards: Vec<Guard>,
-    /// Whether this path may have changed storage (an SSTORE, or a call or creation that may
-    /// re-enter): past that, storage no longer holds its pre-state values. Kept only by an
-    /// analysis that knows the frame's storage.
+    /// Whether this path made a call or creation that may re-enter and change any slot: past
+    /// that, storage no longer holds its pre-state values. Kept only by an analysis that
+    /// knows the frame's storage.
     pub dirty: bool,
     /// The slots this path stored to, likewise kept only by an analysis that knows the
     /// frame's storage: a later load of one of them (or of any slot, once one is not a
-    /// constant) is unknown, not the pre-state value.
+    /// constant) is unknown, not the pre-state value; a load of another constant slot still
+    /// is (a reentrancy lock stored first does not hide the rest of the storage).
     pub stored: Vec<Expr>,
 }
 

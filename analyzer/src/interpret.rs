@@ -592,11 +592,8 @@ impl Interp<'_, '_> {
                     let s = st.pop();
                     st.pop();
                     self.effect(Effect::Write(s), &st.guards);
-                    if self.storage.is_some() {
-                        st.dirty = true;
-                        if !st.stored.contains(&s) {
-                            st.stored.push(s);
-                        }
+                    if self.storage.is_some() && !st.stored.contains(&s) {
+                        st.stored.push(s);
                     }
                 }
                 opcode::MLOAD => {
@@ -849,25 +846,21 @@ impl Interp<'_, '_> {
         }
     }
 
-    /// What a load of `slot` gives on the path of `st`: the pre-state value, when the analysis
-    /// knows the frame's storage, the slot is a constant and the path cannot have changed
-    /// storage yet; nothing known, when the path may have stored to that slot; otherwise the
+    /// What a load of `slot` gives on the path of `st`: nothing known, when the path may have
+    /// stored to that slot; the pre-state value, when the analysis knows the frame's storage,
+    /// the slot is a constant and no call on the path may have re-entered; otherwise the
     /// symbolic load.
     fn pre_state_value(&mut self, st: &State, slot: Expr) -> PreState {
         let Some(read) = self.storage.as_mut() else {
             return PreState::Symbolic;
         };
         let constant = self.pool.as_const(slot);
-        if st.dirty {
-            let may_alias =
-                |s: &Expr| *s == slot || constant.is_none() || self.pool.as_const(*s).is_none();
-            return if st.stored.iter().any(may_alias) {
-                PreState::Stored
-            } else {
-                PreState::Symbolic
-            };
+        let may_alias =
+            |s: &Expr| *s == slot || constant.is_none() || self.pool.as_const(*s).is_none();
+        if st.stored.iter().any(may_alias) {
+            return PreState::Stored;
         }
-        let Some(slot) = constant else {
+        let Some(slot) = constant.filter(|_| !st.dirty) else {
             return PreState::Symbolic;
         };
         if let Some(&(_, v)) = self.assumed.iter().find(|(s, _)| *s == slot) {
