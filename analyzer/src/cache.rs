@@ -42,6 +42,14 @@ pub struct CodeEntry {
     /// Summaries specialised to one frame's exact calldata (kept apart, so that one-off
     /// frames never crowd out the shapes that frames alike share).
     exact: RwLock<HashMap<(EntryKey, FrameFacts), Specialised>>,
+    /// Summaries of a calldata shape with the frame's storage taken from the pre-state (see
+    /// [`Specialisation::Stored`]).
+    stored: RwLock<HashMap<(EntryKey, FrameFacts), Specialised>>,
+    /// Per entry, how often its storage-aware summary ([`Specialisation::Stored`]) was
+    /// analysed again because the storage no longer held what it assumed; past
+    /// [`MAX_STORED_REFRESHES`] (the storage keeps changing, or one code serves many
+    /// contracts), or once such a summary decided no effect away, it is not worth analysing.
+    stored_refreshes: RwLock<HashMap<EntryKey, u32>>,
     contract: OnceLock<Arc<ContractSummary>>,
 }
 
@@ -59,10 +67,17 @@ pub enum Specialisation {
     WideShape,
     /// One frame's calldata (at most [`MAX_EXACT_PER_CODE`] kept).
     Exact,
+    /// A calldata shape with the frame's storage from the pre-state, for an entry whose
+    /// general summary is closed but branches on fixed storage slots (a fee rate, a pause
+    /// flag; see [`EntrySummary::storage_branches`]); at most [`MAX_SHAPES_PER_CODE`] kept.
+    Stored,
 }
 
 /// Most calldata shapes kept per code (past it, new shapes are analysed but not kept).
 pub const MAX_SHAPES_PER_CODE: usize = 1024;
+/// Most times a storage-aware summary of one entry is analysed again because the storage it
+/// assumed changed (per cache lifetime); past it, the entry is not analysed so any more.
+pub const MAX_STORED_REFRESHES: u32 = 4;
 /// Most exact-calldata summaries kept per code (past it, new ones are analysed but not kept).
 pub const MAX_EXACT_PER_CODE: usize = 1024;
 
@@ -79,6 +94,8 @@ impl CodeEntry {
             shaped: RwLock::new(HashMap::default()),
             wide: RwLock::new(HashMap::default()),
             exact: RwLock::new(HashMap::default()),
+            stored: RwLock::new(HashMap::default()),
+            stored_refreshes: RwLock::new(HashMap::default()),
             contract: OnceLock::new(),
         }
     }
@@ -113,13 +130,19 @@ impl CodeEntry {
             Specialisation::Shape => (&self.shaped, MAX_SHAPES_PER_CODE),
             Specialisation::WideShape => (&self.wide, MAX_SHAPES_PER_CODE),
             Specialisation::Exact => (&self.exact, MAX_EXACT_PER_CODE),
+            Specialisation::Stored => (&self.stored, MAX_SHAPES_PER_CODE),
         };
         let k = (key, facts);
         let cached = cache.read().ok().and_then(|map| map.get(&k).cloned());
-        if let Some((s, first)) = cached
-            && still_holds(&s, storage.as_mut())
-        {
-            return (s, first != frame);
+        match cached {
+            Some((s, first)) if still_holds(&s, storage.as_mut()) => return (s, first != frame),
+            Some(_) if kind == Specialisation::Stored => {
+                if let Ok(mut r) = self.stored_refreshes.write() {
+                    let n = r.entry(key).or_default();
+                    *n = n.saturating_add(1);
+                }
+            }
+            _ => {}
         }
         let s = Arc::new(analyze_frame(&self.code, key, k.1.clone(), limits, storage));
         match cache.write() {
@@ -131,6 +154,22 @@ impl CodeEntry {
                 (s.clone(), *first != frame)
             }
             _ => (s, false),
+        }
+    }
+
+    /// Whether a storage-aware summary of `key` is worth asking for: false once one kept
+    /// every effect of the general summary, or once the storage it assumed changed more than
+    /// [`MAX_STORED_REFRESHES`] times.
+    pub fn storage_may_decide(&self, key: EntryKey) -> bool {
+        self.stored_refreshes
+            .read()
+            .is_ok_and(|r| r.get(&key).is_none_or(|&n| n <= MAX_STORED_REFRESHES))
+    }
+
+    /// Records that knowing the storage decided no effect of `key` away.
+    pub fn storage_decided_nothing(&self, key: EntryKey) {
+        if let Ok(mut r) = self.stored_refreshes.write() {
+            r.insert(key, u32::MAX);
         }
     }
 
@@ -428,6 +467,32 @@ mod tests {
         let off = analyse(0);
         assert_eq!(off.lines(), ["read 0x0"]);
         assert_eq!(&*off.assumed, &[(U256::ZERO, U256::ZERO)]);
+    }
+
+    #[test]
+    fn a_storage_aware_entry_whose_storage_keeps_changing_is_given_up() {
+        // if (sload(0)) sstore(3, 1), analysed against a flag that changes every time.
+        let code = Bytes::from_static(&[
+            0x60, 0x00, 0x54, 0x60, 0x07, 0x57, 0x00, 0x5b, 0x60, 0x01, 0x60, 0x03, 0x55, 0x00,
+        ]);
+        let entry = Cache::default().get(None, &code, || None);
+        let facts = FrameFacts::selector_with_storage(&[], None, None);
+        for flag in 0..=u64::from(MAX_STORED_REFRESHES) + 1 {
+            assert!(entry.storage_may_decide(EntryKey::Empty), "flag {flag}");
+            let mut read = |_slot: U256| Some(U256::from(flag));
+            entry.specialised_entry(
+                EntryKey::Empty,
+                facts.clone(),
+                Specialisation::Stored,
+                &AnalysisLimits::default(),
+                0,
+                Some(&mut read),
+            );
+        }
+        assert!(!entry.storage_may_decide(EntryKey::Empty));
+        let other = Cache::default().get(None, &code, || None);
+        other.storage_decided_nothing(EntryKey::Empty);
+        assert!(!other.storage_may_decide(EntryKey::Empty));
     }
 
     /// Analyses `prefix` followed by `if (sload(0)) sstore(3, 1)` against a storage whose

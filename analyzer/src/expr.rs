@@ -348,6 +348,32 @@ impl FrameFacts {
     /// length, and its effects stay expressions over the calldata, evaluated per frame.
     /// CALLVALUE is kept when it is zero. `known` marks the bytes known to the caller.
     pub fn shape(calldata: &[u8], known: Option<&[bool]>, value: Option<U256>) -> Self {
+        Self::keeping(calldata, known, value, |word| {
+            U256::from_be_slice(word) < U256::from(SHAPE_WORD_MAX)
+        })
+    }
+
+    /// Less than [`Self::shape`]: the length and the selector only, and the storage taken
+    /// from the pre-state (see [`crate::EntrySummary::storage_branches`]). Every frame of one
+    /// entry and length shares the summary, while the storage holds what it assumed.
+    pub fn selector_with_storage(
+        calldata: &[u8],
+        known: Option<&[bool]>,
+        value: Option<U256>,
+    ) -> Self {
+        Self {
+            pre_state: true,
+            ..Self::keeping(calldata, known, value, |_| false)
+        }
+    }
+
+    /// The length, the selector and the ABI words `keep` accepts, of the known bytes.
+    fn keeping(
+        calldata: &[u8],
+        known: Option<&[bool]>,
+        value: Option<U256>,
+        keep: impl Fn(&[u8]) -> bool,
+    ) -> Self {
         let is_known = |i: usize| known.is_none_or(|k| k.get(i).copied().unwrap_or(false));
         let mut bytes = vec![0u8; calldata.len()];
         let mut mask = vec![false; calldata.len()];
@@ -360,7 +386,7 @@ impl FrameFacts {
         let mut p = 4;
         while p + 32 <= calldata.len() {
             let word = &calldata[p..p + 32];
-            if (p..p + 32).all(is_known) && U256::from_be_slice(word) < U256::from(SHAPE_WORD_MAX) {
+            if (p..p + 32).all(is_known) && keep(word) {
                 bytes[p..p + 32].copy_from_slice(word);
                 mask[p..p + 32].fill(true);
             }
@@ -601,6 +627,12 @@ impl Pool {
     /// Whether `e` depends on a word some call returned.
     pub fn mentions_any_returned(&self, e: Expr) -> bool {
         deps_of(&self.deps, e).has(Deps::RETURNED)
+    }
+
+    /// Whether `e` depends on a storage slot that depends on nothing the frame is given: a
+    /// branch on it is decided by an analysis that knows the frame's storage.
+    pub fn reads_fixed_slot(&self, e: Expr) -> bool {
+        deps_of(&self.deps, e).has(Deps::FIXED_SLOAD)
     }
 
     /// Bytes of code, zero-padded.
@@ -943,6 +975,11 @@ impl Deps {
     const SLOAD: Deps = Deps(2);
     /// A word a call returned.
     const RETURNED: Deps = Deps(4);
+    /// A storage value at a slot that depends on nothing the frame is given (a constant, or
+    /// a hash of constants): one an analysis that knows the storage reads outright.
+    const FIXED_SLOAD: Deps = Deps(8);
+    /// Calldata or the environment.
+    const INPUT: Deps = Deps(16);
 
     fn has(self, d: Deps) -> bool {
         self.0 & d.0 != 0
@@ -953,14 +990,26 @@ impl Deps {
         let of = |e: Expr| deps_of(deps, e).0;
         Deps(match node {
             Node::Top => Self::TOP.0,
-            Node::Const(_) | Node::Env(_) => 0,
+            Node::Const(_) => 0,
+            Node::Env(_) => Self::INPUT.0,
             Node::Returned { .. } => Self::RETURNED.0,
-            Node::Sload(x) => Self::SLOAD.0 | of(*x),
-            Node::CallData(x) | Node::Un(_, x) => of(*x),
+            Node::Sload(x) => {
+                let slot = of(*x);
+                let varies = Self::TOP.0 | Self::SLOAD.0 | Self::RETURNED.0 | Self::INPUT.0;
+                let fixed = if slot & varies == 0 {
+                    Self::FIXED_SLOAD.0
+                } else {
+                    0
+                };
+                Self::SLOAD.0 | fixed | slot
+            }
+            Node::CallData(x) => Self::INPUT.0 | of(*x),
+            Node::Un(_, x) => of(*x),
             Node::Bin(_, x, y) => of(*x) | of(*y),
             Node::Keccak(segs) | Node::Concat(segs) => segs.iter().fold(0, |d, s| {
                 d | match *s {
-                    Seg::Word { e, .. } | Seg::CallData { start: e, .. } => of(e),
+                    Seg::Word { e, .. } => of(e),
+                    Seg::CallData { start: e, .. } => Self::INPUT.0 | of(e),
                     Seg::Unknown { .. } => Self::TOP.0,
                     Seg::Code { .. } => 0,
                 }

@@ -468,6 +468,19 @@ fn is_precompile(a: Address) -> bool {
     (1..=0x11).contains(&n) || n == 0x100
 }
 
+/// Reads the pre-state storage of `this` for an analysis, spending the transaction's read
+/// budget (`None` once it is spent).
+fn pre_state_reader<'a>(
+    state: &'a dyn StateView,
+    this: Address,
+    reads_left: &'a mut u32,
+) -> impl FnMut(U256) -> Option<U256> + 'a {
+    move |slot| {
+        *reads_left = reads_left.checked_sub(1)?;
+        Some(state.storage(this, slot))
+    }
+}
+
 impl Drop for Inst<'_> {
     /// Hands the memo buffers back to the thread, whether or not the prediction was finished
     /// (a whole-state prediction that is analysed again is dropped unfinished).
@@ -888,11 +901,7 @@ impl<'a> Inst<'a> {
                     max_steps: limits.max_steps.min(EXACT_MAX_STEPS),
                     ..limits
                 };
-                let (state, this, reads_left) = (self.state, f.this, &mut self.reads_left);
-                let mut read = |slot: U256| {
-                    *reads_left = reads_left.checked_sub(1)?;
-                    Some(state.storage(this, slot))
-                };
+                let mut read = pre_state_reader(self.state, f.this, &mut self.reads_left);
                 let storage: Option<StorageReader<'_>> = match self.assume_storage {
                     true => Some(&mut read),
                     false => None,
@@ -905,6 +914,7 @@ impl<'a> Inst<'a> {
                     frame,
                     storage,
                 );
+                drop(read);
                 if (exact.complete || !frame_summary.complete)
                     && !self.wrote_any(f.this, &exact.assumed)
                 {
@@ -913,6 +923,36 @@ impl<'a> Inst<'a> {
             }
             if frame_summary.complete || !summary.complete {
                 summary = frame_summary;
+            }
+        } else if self.assume_storage
+            && summary.storage_branches
+            && summary.complete
+            && !summary.open
+            && f.data.size_known
+            && self.specialised < MAX_SPECIALISED
+            && f.entry.storage_may_decide(f.key)
+        {
+            // A closed summary whose branches read fixed slots (a fee rate, a pause flag):
+            // with the storage known, the side not taken drops its effects.
+            self.specialised += 1;
+            let facts =
+                FrameFacts::selector_with_storage(&f.data.bytes, f.data.mask.as_deref(), f.value);
+            let mut read = pre_state_reader(self.state, f.this, &mut self.reads_left);
+            let (stored, _) = f.entry.specialised_entry(
+                f.key,
+                facts,
+                Specialisation::Stored,
+                self.limits,
+                0,
+                Some(&mut read),
+            );
+            drop(read);
+            if stored.complete && !stored.open && !self.wrote_any(f.this, &stored.assumed) {
+                if stored.effects.len() < summary.effects.len() {
+                    summary = stored;
+                } else {
+                    f.entry.storage_decided_nothing(f.key);
+                }
             }
         }
         // The pre-state values the summary took as known decided its paths: an earlier

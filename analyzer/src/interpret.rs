@@ -102,6 +102,9 @@ struct Interp<'a, 's> {
     storage: Option<StorageReader<'s>>,
     /// The pre-state slots the analysis read through `storage`, with their values.
     assumed: Vec<(U256, U256)>,
+    /// Whether a branch left undecided depends on a fixed storage slot (see
+    /// [`EntrySummary::storage_branches`]).
+    storage_branches: bool,
 }
 
 /// Reads one slot of a frame's pre-state storage (`None`: the read budget ran out).
@@ -188,6 +191,7 @@ fn analyze(
         returns: Returns::Unseen,
         storage,
         assumed: Vec::new(),
+        storage_branches: false,
     };
     while let Some(w) = it.work.pop() {
         let (pc, st) = match w {
@@ -225,6 +229,7 @@ fn analyze(
         complete: it.complete,
         open: false,
         assumed: it.assumed.into_boxed_slice(),
+        storage_branches: it.storage_branches,
     };
     summary.open = summary.has_open_effect();
     summary
@@ -805,7 +810,11 @@ impl Interp<'_, '_> {
                                 holds: false,
                             });
                         }
-                        None => self.jump(t, st.clone()),
+                        None => {
+                            self.storage_branches |=
+                                self.storage.is_none() && self.pool.reads_fixed_slot(c);
+                            self.jump(t, st.clone());
+                        }
                     }
                     // The fall-through has no other predecessor unless it is a JUMPDEST: go
                     // on without storing the state there.

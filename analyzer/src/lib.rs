@@ -119,7 +119,8 @@ impl Analyzer {
         assume_storage: bool,
     ) -> Prediction {
         let (cache, limits) = (&self.cache, &self.limits);
-        let mut inst = instantiate::Inst::new(cache, limits, state, block, tx.from, false, false);
+        let mut inst =
+            instantiate::Inst::new(cache, limits, state, block, tx.from, false, assume_storage);
         inst.transaction(tx);
         if !inst.everything() {
             return inst.finish();

@@ -146,6 +146,11 @@ pub struct EntrySummary {
     /// The pre-state storage values the analysis took as known, `(slot, value)` of the
     /// frame's own storage: the summary holds only while the storage holds them.
     pub assumed: Box<[(U256, U256)]>,
+    /// Whether a branch the analysis left undecided depends on a storage slot that depends
+    /// on nothing the frame is given (a fee rate, a pause flag): an analysis that takes the
+    /// frame's storage from the pre-state decides it, and may drop the effects of the side
+    /// not taken (see [`crate::interpret::analyze_frame`]).
+    pub storage_branches: bool,
 }
 
 impl EntrySummary {

@@ -480,3 +480,30 @@ fn a_call_follows_the_second_word_a_getter_returns() {
     );
     assert!(!p.access.reads.contains(&Location::code(other)));
 }
+
+#[test]
+fn a_branch_on_a_fixed_slot_is_decided_by_the_pre_state() {
+    // if (sload(3)) sstore(2, 1) else sstore(1, 1): a fee switch read from storage.
+    let switch = Address::repeat_byte(0x61);
+    let runtime = hex!("6003 54 600c 57 6001 6001 55 00 5b 6001 6002 55 00");
+    let call = TxInput {
+        from: A,
+        to: Some(switch),
+        ..Default::default()
+    };
+    let slot = |s: u64| Location::storage(switch, U256::from(s));
+    for (on, written, spared) in [(0u64, 1, 2), (1, 2, 1)] {
+        let mut st = Mem::default();
+        st.code.insert(switch, Bytes::copy_from_slice(&runtime));
+        st.storage.insert((switch, U256::from(3)), U256::from(on));
+        let analyzer = Analyzer::new();
+        let p = analyzer.predict(&call, &block(), &st);
+        assert!(p.access.writes.contains(&slot(written)), "{:?}", p.access);
+        assert!(!p.access.may_write(&slot(spared)), "{:?}", p.access);
+        assert_eq!(p.assumed, [slot(3)]);
+        // Without assumptions (an earlier transaction may flip the switch), both sides.
+        let plain = analyzer.predict_without_assumptions(&call, &block(), &st);
+        assert!(plain.access.writes.contains(&slot(1)) && plain.access.writes.contains(&slot(2)));
+        assert!(plain.assumed.is_empty());
+    }
+}
