@@ -947,8 +947,8 @@ impl<'a> Inst<'a> {
                 Some(&mut read),
             );
             drop(read);
-            if stored.complete && !stored.open && !self.wrote_any(f.this, &stored.assumed) {
-                if stored.effects.len() < summary.effects.len() {
+            if !self.wrote_any(f.this, &stored.assumed) {
+                if stored.complete && !stored.open && stored.effects.len() < summary.effects.len() {
                     summary = stored;
                 } else {
                     f.entry.storage_decided_nothing(f.key);
