@@ -42,8 +42,8 @@ pub struct CodeEntry {
     /// Summaries specialised to one frame's exact calldata (kept apart, so that one-off
     /// frames never crowd out the shapes that frames alike share).
     exact: RwLock<HashMap<(EntryKey, FrameFacts), Specialised>>,
-    /// Summaries of a calldata shape with the frame's storage taken from the pre-state (see
-    /// [`Specialisation::Stored`]).
+    /// Summaries of a selector and calldata length with the frame's storage taken from the
+    /// pre-state (see [`Specialisation::Stored`]).
     stored: RwLock<HashMap<(EntryKey, FrameFacts), Specialised>>,
     /// Per entry, how often its storage-aware summary ([`Specialisation::Stored`]) was
     /// analysed again because the storage no longer held what it assumed; past
@@ -67,7 +67,8 @@ pub enum Specialisation {
     WideShape,
     /// One frame's calldata (at most [`MAX_EXACT_PER_CODE`] kept).
     Exact,
-    /// A calldata shape with the frame's storage from the pre-state, for an entry whose
+    /// The selector and calldata length with the frame's storage from the pre-state (see
+    /// [`FrameFacts::selector_with_storage`]), for an entry whose
     /// general summary is closed but branches on fixed storage slots (a fee rate, a pause
     /// flag; see [`EntrySummary::storage_branches`]); at most [`MAX_SHAPES_PER_CODE`] kept.
     Stored,
@@ -440,9 +441,7 @@ mod tests {
     #[test]
     fn a_summary_that_assumed_storage_is_reused_only_while_the_storage_holds() {
         // if (sload(0)) sstore(3, 1)
-        let code = Bytes::from_static(&[
-            0x60, 0x00, 0x54, 0x60, 0x07, 0x57, 0x00, 0x5b, 0x60, 0x01, 0x60, 0x03, 0x55, 0x00,
-        ]);
+        let code = flag_then_store(&[]);
         let entry = Cache::default().get(None, &code, || None);
         let facts = FrameFacts {
             pre_state: true,
@@ -472,9 +471,7 @@ mod tests {
     #[test]
     fn a_storage_aware_entry_whose_storage_keeps_changing_is_given_up() {
         // if (sload(0)) sstore(3, 1), analysed against a flag that changes every time.
-        let code = Bytes::from_static(&[
-            0x60, 0x00, 0x54, 0x60, 0x07, 0x57, 0x00, 0x5b, 0x60, 0x01, 0x60, 0x03, 0x55, 0x00,
-        ]);
+        let code = flag_then_store(&[]);
         let entry = Cache::default().get(None, &code, || None);
         let facts = FrameFacts::selector_with_storage(&[], None, None);
         for flag in 0..=u64::from(MAX_STORED_REFRESHES) + 1 {
@@ -495,14 +492,19 @@ mod tests {
         assert!(!other.storage_may_decide(EntryKey::Empty));
     }
 
-    /// Analyses `prefix` followed by `if (sload(0)) sstore(3, 1)` against a storage whose
-    /// every slot holds zero; returns the lines of the summary and the slots it assumed.
-    fn after(prefix: &[u8]) -> (Vec<String>, Vec<U256>) {
+    /// `prefix` followed by `if (sload(0)) sstore(3, 1)`.
+    fn flag_then_store(prefix: &[u8]) -> Bytes {
         let dest = u8::try_from(prefix.len() + 7).expect("a short prefix");
         let mut code = prefix.to_vec();
         code.extend([0x60, 0x00, 0x54, 0x60, dest, 0x57, 0x00]);
         code.extend([0x5b, 0x60, 0x01, 0x60, 0x03, 0x55, 0x00]);
-        let entry = Cache::default().get(None, &Bytes::from(code), || None);
+        code.into()
+    }
+
+    /// Analyses [`flag_then_store`] of `prefix` against a storage whose every slot holds
+    /// zero; returns the lines of the summary and the slots it assumed.
+    fn after(prefix: &[u8]) -> (Vec<String>, Vec<U256>) {
+        let entry = Cache::default().get(None, &flag_then_store(prefix), || None);
         let facts = FrameFacts {
             pre_state: true,
             ..FrameFacts::default()
