@@ -287,6 +287,12 @@ pub(crate) struct Inst<'a> {
     /// Whether frames analysed with their exact calldata also take their storage's pre-state
     /// values as known (see [`Prediction::assumed`]).
     assume_storage: bool,
+    /// Whether the pass gives up at the first frame whose summary certainly widens to the
+    /// whole state (see [`crate::EntrySummary::certainly_widens_everything`]), without instantiating
+    /// the rest: for a first pass whose accesses a second pass replaces.
+    give_up_early: bool,
+    /// Whether it did: the accesses listed so far are not all the pass would list.
+    gave_up_early: bool,
     everything: bool,
     sload_memo: Vec<(Address, U256, U256)>,
     /// Storage read from the pre-state (see [`Prediction::loads`]).
@@ -512,6 +518,8 @@ impl<'a> Inst<'a> {
             specialised: 0,
             specialise,
             assume_storage,
+            give_up_early: false,
+            gave_up_early: false,
             everything: false,
             sload_memo: Vec::new(),
             loads: Vec::new(),
@@ -529,6 +537,18 @@ impl<'a> Inst<'a> {
     /// Whether the prediction so far widens to the whole state.
     pub(crate) fn everything(&self) -> bool {
         self.everything
+    }
+
+    /// This pass, giving up at the first frame whose summary certainly widens to the whole
+    /// state (general summaries only): its accesses are then incomplete.
+    pub(crate) fn giving_up_early(mut self) -> Self {
+        self.give_up_early = true;
+        self
+    }
+
+    /// Whether the pass gave up early (see [`Self::giving_up_early`]).
+    pub(crate) fn gave_up_early(&self) -> bool {
+        self.gave_up_early
     }
 
     pub(crate) fn finish(mut self) -> Prediction {
@@ -954,6 +974,14 @@ impl<'a> Inst<'a> {
                     f.entry.storage_decided_nothing(f.key);
                 }
             }
+        }
+        if self.give_up_early
+            && !self.specialise
+            && summary.certainly_widens_everything(f.entry.external)
+        {
+            self.gave_up_early = true;
+            self.widen(WideningReason::UnresolvedCallTarget, true, Some(&f));
+            return None;
         }
         // The pre-state values the summary took as known decided its paths: an earlier
         // transaction that writes one invalidates the prediction.

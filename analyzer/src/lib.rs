@@ -119,8 +119,11 @@ impl Analyzer {
         assume_storage: bool,
     ) -> Prediction {
         let (cache, limits) = (&self.cache, &self.limits);
-        let mut inst =
-            instantiate::Inst::new(cache, limits, state, block, tx.from, false, assume_storage);
+        let general_pass =
+            || instantiate::Inst::new(cache, limits, state, block, tx.from, false, assume_storage);
+        // The general pass gives up at the first frame certain to widen to the whole state:
+        // the second pass below replaces its accesses unless it fails too.
+        let mut inst = general_pass().giving_up_early();
         inst.transaction(tx);
         if !inst.everything() {
             return inst.finish();
@@ -128,15 +131,21 @@ impl Analyzer {
         // The cached summaries widen to the whole state: analyse the frames again, each with
         // what is known of its own calldata (and, with `assume_storage`, of its storage), and
         // keep that if it does better. If it does not, keep the general prediction's accesses
-        // but report the second pass's cause: the general pass often stops at a frame that
-        // the second pass resolves.
-        let mut general = inst.finish();
+        // (all of them: the general pass runs again if it gave up early) but report the
+        // second pass's cause: the general pass often stops at a frame that the second pass
+        // resolves.
+        let general = (!inst.gave_up_early()).then(|| inst.finish());
         let mut inst =
             instantiate::Inst::new(cache, limits, state, block, tx.from, true, assume_storage);
         inst.transaction(tx);
         if !inst.everything() {
             return inst.finish();
         }
+        let mut general = general.unwrap_or_else(|| {
+            let mut inst = general_pass();
+            inst.transaction(tx);
+            inst.finish()
+        });
         general.take_whole_state_cause(inst.finish_widenings());
         general
     }

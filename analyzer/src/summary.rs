@@ -186,6 +186,29 @@ impl EntrySummary {
         })
     }
 
+    /// Whether instantiating this summary widens to the whole state in any frame, whatever
+    /// its calldata, caller and storage: some effect that no guard can rule out (each guard
+    /// depends on ⊤) is a CALL, CALLCODE or STATICCALL whose target depends on ⊤, a
+    /// self-destruct whose beneficiary does, or, in code with `external` effects, a widening.
+    /// (A DELEGATECALL target may still resolve through the proxy slots.)
+    pub fn certainly_widens_everything(&self, external: bool) -> bool {
+        let t = &self.exprs;
+        self.effects.iter().zip(&self.guards).any(|(e, guards)| {
+            guards.iter().all(|g| t.has_top(g.cond))
+                && match e {
+                    Effect::Call { kind, target, .. } => {
+                        *kind != CallKind::DelegateCall && t.has_top(*target)
+                    }
+                    Effect::SelfDestruct(b) => t.has_top(*b),
+                    Effect::Widen(_) => external,
+                    Effect::Read(_)
+                    | Effect::Write(_)
+                    | Effect::Account(_)
+                    | Effect::Create { .. } => false,
+                }
+        })
+    }
+
     /// Renders one effect as text (`write keccak(caller . 0x3)`).
     pub fn render_effect(&self, e: &Effect) -> String {
         let t = &self.exprs;

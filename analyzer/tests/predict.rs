@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use alloy_primitives::{Address, Bytes, U256, hex, keccak256};
 use foresight_analyzer::{
-    Analyzer, BlockContext, Location, LocationSet, StateView, TxInput, Widening, WideningReason,
+    Analyzer, BlockContext, EntryKey, Location, LocationSet, StateView, TxInput, Widening,
+    WideningReason,
 };
 
 #[derive(Default)]
@@ -368,6 +369,45 @@ fn unknown_call_target_widens_to_everything() {
         reason: WideningReason::UnresolvedCallTarget
     }));
     assert_eq!(p.details.first().map(|d| d.address), Some(Some(T)));
+}
+
+#[test]
+fn a_transaction_certain_to_be_a_barrier_still_lists_what_it_reads_first() {
+    // SLOAD(1), then a CALL whose target (GAS) no pass can know. The first pass gives up at
+    // once, before listing anything of the frame; the second fails too, so the first runs
+    // again in full, and the prediction lists the read before the call.
+    let code: Bytes = hex!("6001545060008080808080805a5af100").to_vec().into();
+    let an = Analyzer::new();
+    assert!(
+        an.entry_summary(&code, EntryKey::Empty)
+            .certainly_widens_everything(false)
+    );
+    let mut st = Mem::default();
+    st.code.insert(T, code);
+    let tx = TxInput {
+        from: A,
+        to: Some(T),
+        ..Default::default()
+    };
+    let p = an.predict(&tx, &block(), &st);
+    assert!(p.access.is_everything());
+    assert!(
+        p.access
+            .reads
+            .contains(&Location::storage(T, U256::from(1))),
+        "{:?}",
+        p.access.reads
+    );
+}
+
+#[test]
+fn a_call_to_a_known_address_leaves_a_summary_not_certain_to_widen() {
+    // The same code calling a constant address instead of GAS.
+    let mut code = hex!("600160005460008080808073").to_vec();
+    code.extend(B.as_slice());
+    code.extend(hex!("5af100"));
+    let summary = Analyzer::new().entry_summary(&code.into(), EntryKey::Empty);
+    assert!(!summary.certainly_widens_everything(true));
 }
 
 /// `CALL(gas, other, 0, 0, sload(0), 0, 0)`: forwards `sload(0)` bytes nobody knows to `other`.
