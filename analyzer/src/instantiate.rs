@@ -552,6 +552,10 @@ impl<'a> Inst<'a> {
     }
 
     pub(crate) fn finish(mut self) -> Prediction {
+        debug_assert!(
+            !self.gave_up_early,
+            "a pass that gave up early lists too little"
+        );
         let mut access = std::mem::take(&mut self.access);
         // Nothing else inserts into these sets: one sort per list, far cheaper than one
         // insertion per access.
@@ -982,8 +986,10 @@ impl<'a> Inst<'a> {
             && summary.open
             && summary.certainly_widens_everything(f.entry.external)
         {
+            // No widening is recorded: a pass that gave up is never finished (the second pass
+            // replaces it, or it runs again in full), so no reason it could name is reported.
             self.gave_up_early = true;
-            self.widen(WideningReason::UnresolvedCallTarget, true, Some(&f));
+            self.everything = true;
             return None;
         }
         // The pre-state values the summary took as known decided its paths: an earlier
