@@ -12,19 +12,18 @@
 //! One state is kept: the *committed state*, pre-state plus the writes of the transactions
 //! committed so far, in block order. A transaction whose start point (`start.rs`) is 0 runs against
 //! the pre-state (lock-free); any other waits until that many transactions are committed and runs
-//! against the committed state, read under a lock while the committer keeps applying. Either
-//! way the committer validates every value it read against the committed state at its
-//! position, so neither a wrong prediction nor a read that raced with a commit can reach the
-//! result.
+//! against the committed state, read under a lock while commits keep being applied. Either way
+//! the thread that commits it (whichever finds the commit log free: there is no dedicated
+//! committer) validates every value it read against the committed state at its position, so
+//! neither a wrong prediction nor a read that raced with a commit can reach the result.
 
 use std::{
     convert::Infallible,
     sync::{
-        PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
+        Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
         atomic::{AtomicBool, AtomicUsize, Ordering},
-        mpsc,
     },
-    time::Instant,
+    time::{Duration, Instant},
 };
 
 use alloy_primitives::{Address, B256, U256, map::AddressMap};
@@ -35,7 +34,7 @@ use revm::{DatabaseRef, bytecode::Bytecode, state::AccountInfo};
 use serde::Serialize;
 
 use crate::{
-    BlockOutcome, BlockState, ExecutionError,
+    BlockOutcome, BlockState, ExecutionError, TxOutcome,
     pending::Pending,
     sequential::{apply_withdrawals, execute_sequential},
     transact::{TxRun, TxRunner},
@@ -175,8 +174,8 @@ pub struct ExecutionMetrics {
     pub schedule_ms: f64,
     /// Executing the block (runs and in-order commits, overlapped), in milliseconds.
     pub execute_ms: f64,
-    /// Of `execute_ms`, the time the committing thread spent validating, re-executing and
-    /// applying transactions in block order, in milliseconds.
+    /// Of `execute_ms`, the time spent validating, re-executing and applying transactions in
+    /// block order (by whichever threads committed), in milliseconds.
     pub commit_ms: f64,
 }
 
@@ -300,7 +299,7 @@ fn predicted_storage_writes(predictions: &[AccessSet]) -> AddressMap<usize> {
     hints
 }
 
-/// The committed state, shared: workers read it while the committer applies transactions.
+/// The committed state, shared: runs read it while commits are applied.
 struct SharedState<'a>(RwLock<BlockState<'a>>);
 
 impl<'a> SharedState<'a> {
@@ -333,11 +332,13 @@ impl DatabaseRef for SharedState<'_> {
     }
 }
 
-/// Runs the block on `threads - 1` pool workers plus the calling thread. Transactions are
-/// claimed in block order; one starts once as many transactions as its start point are committed, against
-/// the committed state as it stands (pre-state plus the writes committed so far). The calling
-/// thread commits in block order — validating every read against the committed state and
-/// re-executing on a mismatch — and runs transactions itself whenever it has nothing to commit.
+/// Runs the block on `threads - 1` pool workers plus the calling thread, all alike.
+/// Transactions are claimed in block order; one starts once as many transactions as its start
+/// point are committed, against the committed state as it stands (pre-state plus the writes
+/// committed so far). Each run goes to the window of pending runs as soon as it is done, and
+/// whichever thread finds the commit log free commits what is ready, in block order: validating
+/// every read against the committed state and re-executing on a mismatch. A thread that waits
+/// for a start point commits meanwhile, so no run waits for a busy committer.
 fn run_dependency_driven(
     block: &Block,
     start_after: &[usize],
@@ -345,71 +346,204 @@ fn run_dependency_driven(
     pool: &rayon::ThreadPool,
 ) -> Result<(BlockOutcome, Vec<Reexecution>, f64), ExecutionError> {
     let n = block.transactions.len();
-    let coinbase = block.coinbase();
-    let mut committing = std::time::Duration::ZERO;
     let mut block_state = BlockState::with_capacity(&block.prestate, block.spec, 2 * n + 16);
     block_state.expect_storage_writes(storage_hints);
-    let state = SharedState(RwLock::new(block_state));
-    let committed = AtomicUsize::new(0);
-    let cursor = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    let workers = pool.current_num_threads().max(1) - 1;
-    let (sender, receiver) = mpsc::channel::<Vec<(usize, SpeculativeRun)>>();
-    let claim = (n / (workers.max(1) * 64)).clamp(1, MAX_CLAIM);
-    let mut pending = Pending::new();
-    let mut transactions = Vec::with_capacity(n);
-    let mut reexecutions = Vec::new();
-    let mut failure = None;
-
+    let threads = pool.current_num_threads().max(1);
+    let run = BlockRun {
+        block,
+        start_after,
+        state: SharedState(RwLock::new(block_state)),
+        pending: Mutex::new(Pending::new()),
+        log: Mutex::new(CommitLog {
+            transactions: Vec::with_capacity(n),
+            reexecutions: Vec::new(),
+            cumulative: 0,
+            failure: None,
+            committing: Duration::ZERO,
+        }),
+        committed: AtomicUsize::new(0),
+        cursor: AtomicUsize::new(0),
+        stop: AtomicBool::new(false),
+        hungry: AtomicBool::new(false),
+        next_ready: AtomicBool::new(false),
+        claim: (n / (threads * 64)).clamp(1, MAX_CLAIM),
+    };
     pool.in_place_scope(|scope| {
-        for _ in 0..workers {
-            let sender = sender.clone();
-            let (state, committed, cursor, stop) = (&state, &committed, &cursor, &stop);
-            scope.spawn(move |_| {
-                let mut runners = Runners::new(block, state);
-                let mut batch = Vec::with_capacity(claim);
-                loop {
-                    let start = cursor.fetch_add(claim, Ordering::Relaxed);
-                    if start >= n {
-                        break;
-                    }
-                    let end = (start + claim).min(n);
-                    for (i, &needed) in (start..end).zip(&start_after[start..end]) {
-                        if needed > 0 && committed.load(Ordering::Acquire) < needed {
-                            // A predecessor may sit in this very batch: hand it over first.
-                            if !batch.is_empty() && sender.send(std::mem::take(&mut batch)).is_err()
-                            {
-                                return;
-                            }
-                            if !wait_until(committed, needed, stop) {
-                                return;
-                            }
-                        }
-                        batch.push((i, runners.run(i, needed)));
-                    }
-                    if sender.send(std::mem::take(&mut batch)).is_err() {
-                        break;
+        for _ in 1..threads {
+            let run = &run;
+            scope.spawn(move |_| run.work(false));
+        }
+        run.work(true);
+    });
+    let BlockRun { state, log, .. } = run;
+    let log = log.into_inner().unwrap_or_else(PoisonError::into_inner);
+    if let Some(error) = log.failure {
+        return Err(error);
+    }
+    let mut state = state.0.into_inner().unwrap_or_else(PoisonError::into_inner);
+    apply_withdrawals(block, &mut state);
+    let outcome = pool.install(|| BlockOutcome {
+        transactions: log.transactions,
+        state: state.changes_parallel(),
+    });
+    Ok((
+        outcome,
+        log.reexecutions,
+        log.committing.as_secs_f64() * 1e3,
+    ))
+}
+
+/// What the threads of one block's execution share.
+struct BlockRun<'b> {
+    block: &'b Block,
+    start_after: &'b [usize],
+    state: SharedState<'b>,
+    /// Runs done, waiting for their turn to commit.
+    pending: Mutex<Pending<SpeculativeRun>>,
+    /// Whoever holds it commits.
+    log: Mutex<CommitLog>,
+    /// How many transactions are committed.
+    committed: AtomicUsize,
+    /// The next transaction to claim.
+    cursor: AtomicUsize,
+    /// Set when a commit failed: every thread stops.
+    stop: AtomicBool,
+    /// Set by a thread waiting for commits that cannot be made: the others hand over their
+    /// finished runs at once instead of at the end of their claim.
+    hungry: AtomicBool,
+    /// Whether the next run to commit is in the pending window, as of its last change (made
+    /// under its lock): waiting threads spin on this load instead of on the locks.
+    next_ready: AtomicBool,
+    /// Transactions claimed at once.
+    claim: usize,
+}
+
+/// What committing has produced so far, in block order.
+struct CommitLog {
+    transactions: Vec<TxOutcome>,
+    reexecutions: Vec<Reexecution>,
+    cumulative: u64,
+    failure: Option<ExecutionError>,
+    /// Time spent validating, re-executing and applying, over all threads.
+    committing: Duration,
+}
+
+impl<'b> BlockRun<'b> {
+    /// One thread's share: claim, wait for the start point (committing meanwhile), run, hand
+    /// over; once nothing is left to claim, commit until the block is done.
+    fn work(&self, leader: bool) {
+        let n = self.block.transactions.len();
+        let mut runners = Runners::new(self.block, &self.state);
+        let mut batch = Vec::with_capacity(self.claim);
+        loop {
+            let start = self.cursor.fetch_add(self.claim, Ordering::Relaxed);
+            if start >= n {
+                break;
+            }
+            let end = (start + self.claim).min(n);
+            for (i, &needed) in (start..end).zip(&self.start_after[start..end]) {
+                if self.committed.load(Ordering::Acquire) < needed {
+                    // A predecessor may sit in this very batch: hand it over first.
+                    self.hand_over(&mut batch);
+                    if !self.commit_until(needed, &mut runners) {
+                        return;
                     }
                 }
-            });
-        }
-        drop(sender);
-
-        let mut runners = Runners::new(block, &state);
-        let mut cumulative = 0u64;
-        let mut next = 0usize;
-        while next < n {
-            while let Ok(batch) = receiver.try_recv() {
-                for (i, run) in batch {
-                    pending.insert(i, run);
+                batch.push((i, runners.run(i, needed)));
+                if self.hungry.load(Ordering::Relaxed) {
+                    self.hand_over(&mut batch);
                 }
             }
-            let before = next;
-            let commits_started = Instant::now();
+            self.hand_over(&mut batch);
+            if leader {
+                self.try_commit(&mut runners);
+            }
+        }
+        self.commit_until(n, &mut runners);
+    }
+
+    /// Moves a thread's finished runs to the window of pending runs.
+    fn hand_over(&self, batch: &mut Vec<(usize, SpeculativeRun)>) {
+        if batch.is_empty() {
+            return;
+        }
+        let mut pending = self.pending();
+        for (i, run) in batch.drain(..) {
+            pending.insert(i, run);
+        }
+        self.next_ready
+            .store(pending.next_ready(), Ordering::Relaxed);
+        drop(pending);
+        self.hungry.store(false, Ordering::Relaxed);
+    }
+
+    /// Commits (when the log is free) until at least `count` transactions are committed; false
+    /// if told to stop. While it cannot, it asks the other threads to hand over their runs.
+    fn commit_until(&self, count: usize, runners: &mut Runners<'b, '_>) -> bool {
+        let mut spins = 0u32;
+        while self.committed.load(Ordering::Acquire) < count {
+            if self.stop.load(Ordering::Relaxed) {
+                return false;
+            }
+            if self.next_ready.load(Ordering::Relaxed) {
+                self.try_commit(runners);
+            }
+            if self.committed.load(Ordering::Acquire) >= count {
+                break;
+            }
+            if !self.hungry.load(Ordering::Relaxed) {
+                self.hungry.store(true, Ordering::Relaxed);
+            }
+            if spins < 64 {
+                std::hint::spin_loop();
+                spins += 1;
+            } else {
+                std::thread::yield_now();
+            }
+        }
+        !self.stop.load(Ordering::Relaxed)
+    }
+
+    fn pending(&self) -> MutexGuard<'_, Pending<SpeculativeRun>> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// If no other thread is committing, commits every run that is next in block order.
+    fn try_commit(&self, runners: &mut Runners<'b, '_>) {
+        loop {
+            let Ok(mut log) = self.log.try_lock() else {
+                return;
+            };
+            let started = Instant::now();
+            self.commit_ready(&mut log, &mut runners.committed);
+            log.committing += started.elapsed();
+            drop(log);
+            // A run handed over after the last look but before the log was free again could
+            // not be committed by the thread that handed it over: look once more.
+            if !self.pending().next_ready() || self.stop.load(Ordering::Relaxed) {
+                return;
+            }
+        }
+    }
+
+    /// Validates and applies, in block order, every run that is next; re-executes against the
+    /// committed state a run that read a value other than the committed one.
+    fn commit_ready(&self, log: &mut CommitLog, runner: &mut TxRunner<'b, &SharedState<'b>>) {
+        let coinbase = self.block.coinbase();
+        let mut ready = Vec::new();
+        loop {
+            let mut pending = self.pending();
+            pending.take_ready(&mut ready);
+            self.next_ready.store(false, Ordering::Relaxed);
+            drop(pending);
+            if ready.is_empty() {
+                return;
+            }
             let mut held = None;
-            while let Some(speculative) = pending.take_next() {
-                let tx = &block.transactions[next];
-                let mut guard = held.take().unwrap_or_else(|| state.write());
+            for speculative in ready.drain(..) {
+                let next = log.transactions.len();
+                let tx = &self.block.transactions[next];
+                let mut guard = held.take().unwrap_or_else(|| self.state.write());
                 let mismatch = match &speculative {
                     Some(run) => guard.first_mismatch(&run.outcome.access.reads),
                     None => None,
@@ -418,28 +552,29 @@ fn run_dependency_driven(
                     (Some(run), None) => run,
                     (speculative, mismatch) => {
                         drop(guard);
-                        reexecutions.push(match (speculative.is_some(), mismatch) {
-                            (true, Some((location, seen, expected))) => Reexecution {
-                                index: next,
-                                location: Some(location),
-                                seen,
-                                expected,
-                            },
-                            _ => Reexecution {
-                                index: next,
-                                location: None,
-                                seen: U256::ZERO,
-                                expected: U256::ZERO,
-                            },
-                        });
-                        match runners.committed.run(tx) {
+                        log.reexecutions
+                            .push(match (speculative.is_some(), mismatch) {
+                                (true, Some((location, seen, expected))) => Reexecution {
+                                    index: next,
+                                    location: Some(location),
+                                    seen,
+                                    expected,
+                                },
+                                _ => Reexecution {
+                                    index: next,
+                                    location: None,
+                                    seen: U256::ZERO,
+                                    expected: U256::ZERO,
+                                },
+                            });
+                        match runner.run(tx) {
                             Ok(run) => {
-                                guard = state.write();
+                                guard = self.state.write();
                                 run
                             }
                             Err(error) => {
-                                failure = Some(ExecutionError::from_evm(next, tx.hash, error));
-                                stop.store(true, Ordering::Relaxed);
+                                log.failure = Some(ExecutionError::from_evm(next, tx.hash, error));
+                                self.stop.store(true, Ordering::Relaxed);
                                 return;
                             }
                         }
@@ -447,48 +582,13 @@ fn run_dependency_driven(
                 };
                 let mut outcome = guard.apply(run, coinbase);
                 held = Some(guard);
-                cumulative += outcome.gas_used;
-                outcome.cumulative_gas_used = cumulative;
-                transactions.push(outcome);
-                next += 1;
-                committed.store(next, Ordering::Release);
-            }
-            drop(held);
-            committing += commits_started.elapsed();
-            if next == n || next > before {
-                continue;
-            }
-            let i = cursor.load(Ordering::Relaxed);
-            if i < n
-                && committed.load(Ordering::Acquire) >= start_after[i]
-                && cursor
-                    .compare_exchange(i, i + 1, Ordering::Relaxed, Ordering::Relaxed)
-                    .is_ok()
-            {
-                pending.insert(i, runners.run(i, start_after[i]));
-                continue;
-            }
-            match receiver.recv() {
-                Ok(batch) => {
-                    for (i, run) in batch {
-                        pending.insert(i, run);
-                    }
-                }
-                // Every worker is gone with `next` unfinished: run it here (as a re-execution).
-                Err(_) => pending.insert(next, None),
+                log.cumulative += outcome.gas_used;
+                outcome.cumulative_gas_used = log.cumulative;
+                log.transactions.push(outcome);
+                self.committed.store(next + 1, Ordering::Release);
             }
         }
-    });
-    if let Some(error) = failure {
-        return Err(error);
     }
-    let mut state = state.0.into_inner().unwrap_or_else(PoisonError::into_inner);
-    apply_withdrawals(block, &mut state);
-    let outcome = pool.install(|| BlockOutcome {
-        transactions,
-        state: state.changes_parallel(),
-    });
-    Ok((outcome, reexecutions, committing.as_secs_f64() * 1e3))
 }
 
 /// Most transactions a worker claims at once (fewer for small blocks: about 64 claims per
@@ -522,21 +622,4 @@ impl<'b, 's> Runners<'b, 's> {
             self.committed.run(tx).ok()
         }
     }
-}
-
-/// Waits until at least `count` transactions are committed; false if told to stop.
-fn wait_until(committed: &AtomicUsize, count: usize, stop: &AtomicBool) -> bool {
-    let mut spins = 0u32;
-    while committed.load(Ordering::Acquire) < count {
-        if stop.load(Ordering::Relaxed) {
-            return false;
-        }
-        if spins < 64 {
-            std::hint::spin_loop();
-            spins += 1;
-        } else {
-            std::thread::yield_now();
-        }
-    }
-    true
 }

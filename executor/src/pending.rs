@@ -36,6 +36,19 @@ impl<T> Pending<T> {
         self.runs[offset] = Some(run);
     }
 
+    /// Whether the run of the next position has arrived.
+    pub(crate) fn next_ready(&self) -> bool {
+        self.runs.front().is_some_and(Option::is_some)
+    }
+
+    /// Moves every run that is next in order, and has arrived, to `ready`; the window moves on
+    /// past them.
+    pub(crate) fn take_ready(&mut self, ready: &mut Vec<T>) {
+        while let Some(run) = self.take_next() {
+            ready.push(run);
+        }
+    }
+
     /// The run of the next position, if it has arrived; the window then moves on by one.
     pub(crate) fn take_next(&mut self) -> Option<T> {
         let run = self.runs.front_mut()?.take()?;
@@ -67,5 +80,22 @@ mod tests {
             Some('d'),
             "a stale position is ignored"
         );
+    }
+
+    #[test]
+    fn takes_every_run_that_is_next_in_order_at_once() {
+        let mut pending = Pending::new();
+        pending.insert(1, 'b');
+        pending.insert(3, 'd');
+        assert!(!pending.next_ready());
+        pending.insert(0, 'a');
+        assert!(pending.next_ready());
+        let mut ready = Vec::new();
+        pending.take_ready(&mut ready);
+        assert_eq!(ready, ['a', 'b'], "position 2 has not arrived, so 3 waits");
+        assert!(!pending.next_ready());
+        pending.insert(2, 'c');
+        pending.take_ready(&mut ready);
+        assert_eq!(ready, ['a', 'b', 'c', 'd']);
     }
 }
