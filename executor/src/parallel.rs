@@ -474,7 +474,10 @@ impl<'b> BlockRun<'b> {
         self.next_ready
             .store(pending.next_ready(), Ordering::Relaxed);
         drop(pending);
-        self.hungry.store(false, Ordering::Relaxed);
+        // Written only when set: the flag is read after every run by every thread.
+        if self.hungry.load(Ordering::Relaxed) {
+            self.hungry.store(false, Ordering::Relaxed);
+        }
     }
 
     /// Commits (when the log is free) until at least `count` transactions are committed; false
