@@ -17,11 +17,13 @@
 //! transactions wait for nothing, such as every transaction waiting for an early one that
 //! touched the block's beneficiary.
 //!
-//! Cost: one hash-map lookup per predicted access, plus one update per write. The map is keyed
-//! by a 64-bit fingerprint of each location rather than the location itself (a 56-byte key
-//! hashed byte by byte): small entries keep the table in cache. Two locations with the same
-//! fingerprint share an entry, so a collision can only make a transaction wait longer, never
-//! less: start points stay sound, validation keeps results exact either way.
+//! Cost: one hash-map probe per distinct predicted location (a written one is read and replaced
+//! in the same probe), one per contract whose slots are listed, and one update per credit and
+//! per contract written or widened. The map is keyed by a 64-bit fingerprint of each location
+//! rather than the location itself (a 56-byte key hashed byte by byte): small entries keep the
+//! table in cache. Two locations with the same fingerprint share an entry, so a collision can
+//! only make a transaction wait longer, never less: start points stay sound, validation keeps
+//! results exact either way.
 
 use alloy_primitives::{Address, U256, map::HashMap};
 use foresight_analyzer::{AccessSet, Location, Widening};
@@ -99,14 +101,30 @@ impl LatestWriters {
         self.latest.get(&key).copied().unwrap_or(0)
     }
 
-    /// The start point of a transaction that may read `location`.
-    fn after_writers_of(&self, location: &Location) -> usize {
-        let exact = self.latest(location_key(location));
+    /// The latest writer of `key` before transaction `me`. An entry that already holds `me`
+    /// shares its fingerprint with a location `me` writes: its earlier value was counted when
+    /// `me` replaced it.
+    fn latest_before(&self, key: u64, me: usize) -> usize {
+        match self.latest(key) {
+            latest if latest == me => 0,
+            latest => latest,
+        }
+    }
+
+    /// For a slot of a contract other than `contract` (the previous slot's), the latest
+    /// transaction widened to all of its storage; 0 otherwise.
+    fn after_widened_storage(
+        &self,
+        location: &Location,
+        contract: &mut Option<Address>,
+        me: usize,
+    ) -> usize {
         match *location {
-            Location::Storage { address, .. } => {
-                exact.max(self.latest(account_key(Key::WholeStorage, &address)))
+            Location::Storage { address, .. } if *contract != Some(address) => {
+                *contract = Some(address);
+                self.latest_before(account_key(Key::WholeStorage, &address), me)
             }
-            _ => exact,
+            _ => 0,
         }
     }
 
@@ -119,28 +137,47 @@ impl LatestWriters {
             self.everything = me;
             return me - 1;
         }
-        let mut start = self.everything;
-        for location in set.reads.iter().chain(&set.writes) {
-            start = start.max(self.after_writers_of(location));
-        }
         let widened = || {
             set.widenings.iter().filter_map(|widening| match *widening {
                 Widening::Contract { address, .. } => Some(address),
                 Widening::Everything { .. } => None,
             })
         };
+        let mut start = self.everything;
         for address in widened() {
-            start = start.max(self.latest(account_key(Key::AnySlot, &address)));
+            start = start.max(self.latest_before(account_key(Key::AnySlot, &address), me));
         }
-        // Recorded only now: a set may widen one contract for several reasons.
+        // Each location once (both lists are sorted: their union is a merge), in one probe
+        // for a written one: its latest writer is read and replaced together. A slot also
+        // waits for the latest transaction widened to all of its contract's storage, looked
+        // up once per contract (a contract's slots are adjacent in the order).
+        let mut writes = set.writes.iter().peekable();
+        let mut contract = None;
+        for location in set.reads.union(&set.writes) {
+            start = start.max(self.after_widened_storage(location, &mut contract, me));
+            let key = location_key(location);
+            if writes.next_if(|w| *w == location).is_some() {
+                let before = std::mem::replace(self.latest.entry(key).or_insert(0), me);
+                if before != me {
+                    start = start.max(before);
+                }
+            } else {
+                start = start.max(self.latest_before(key, me));
+            }
+        }
+        // Recorded only now, after every lookup: a set may widen one contract for several
+        // reasons, and these entries are replaced without being read.
         for address in widened() {
             self.latest
                 .insert(account_key(Key::WholeStorage, &address), me);
             self.latest.insert(account_key(Key::AnySlot, &address), me);
         }
+        let mut contract = None;
         for location in &set.writes {
-            self.latest.insert(location_key(location), me);
-            if let Location::Storage { address, .. } = *location {
+            if let Location::Storage { address, .. } = *location
+                && contract != Some(address)
+            {
+                contract = Some(address);
                 self.latest.insert(account_key(Key::AnySlot, &address), me);
             }
         }

@@ -1,6 +1,7 @@
-//! Property tests of the executor's start points against the scheduler's conflict graph: a
+//! Property tests of the executor's start points: against the scheduler's conflict graph (a
 //! transaction never waits for itself or a later one, and never longer than its latest
-//! predecessor in the graph (start points keep only read-after-write conflicts).
+//! predecessor in the graph: start points keep only read-after-write conflicts), and against a
+//! pairwise statement of the rule they implement.
 
 use alloy_primitives::{Address, U256};
 use foresight_analyzer::{AccessSet, Location, Widening, WideningReason};
@@ -22,11 +23,13 @@ fn access_set() -> impl Strategy<Value = AccessSet> {
         vec(location(), 0..3),
         prop::option::weighted(0.1, (1u8..=3).prop_map(Address::repeat_byte)),
         prop::bool::weighted(0.1),
+        vec((1u8..=3).prop_map(Address::repeat_byte), 0..2),
     )
-        .prop_map(|(reads, writes, widened, barrier)| {
+        .prop_map(|(reads, writes, widened, barrier, credits)| {
             let mut set = AccessSet {
                 reads: reads.into_iter().collect(),
                 writes: writes.into_iter().collect(),
+                credits: credits.into_iter().collect(),
                 ..AccessSet::new()
             };
             if let Some(address) = widened {
@@ -39,6 +42,52 @@ fn access_set() -> impl Strategy<Value = AccessSet> {
             }
             set
         })
+}
+
+/// The contracts whose whole storage `set` is widened to.
+fn widened(set: &AccessSet) -> Vec<Address> {
+    set.widenings
+        .iter()
+        .filter_map(|w| match *w {
+            Widening::Contract { address, .. } => Some(address),
+            Widening::Everything { .. } => None,
+        })
+        .collect()
+}
+
+/// Whether `earlier` may write (or credit) something `later` may read; a transaction's own
+/// writes count as reads, and a widened contract's storage as every slot of it.
+fn may_write_what_it_reads(earlier: &AccessSet, later: &AccessSet) -> bool {
+    let storage_of = |l: &Location| match *l {
+        Location::Storage { address, .. } => Some(address),
+        _ => None,
+    };
+    let written = |l: &Location| {
+        earlier.writes.contains(l)
+            || matches!(*l, Location::Balance { address } if earlier.credits.contains(&address))
+            || storage_of(l).is_some_and(|a| widened(earlier).contains(&a))
+    };
+    later.reads.iter().chain(later.writes.iter()).any(written)
+        || widened(later).iter().any(|a| {
+            widened(earlier).contains(a) || earlier.writes.iter().any(|l| storage_of(l) == Some(*a))
+        })
+}
+
+/// Start points by their definition, pair by pair.
+fn reference(block: &[AccessSet], speculate_barriers: bool) -> Vec<usize> {
+    let barrier = |set: &AccessSet| set.is_everything() && !speculate_barriers;
+    (0..block.len())
+        .map(|j| {
+            if barrier(&block[j]) {
+                return j;
+            }
+            (0..j)
+                .filter(|&i| barrier(&block[i]) || may_write_what_it_reads(&block[i], &block[j]))
+                .map(|i| i + 1)
+                .max()
+                .unwrap_or(0)
+        })
+        .collect()
 }
 
 proptest! {
@@ -56,6 +105,15 @@ proptest! {
             if block[j].is_everything() {
                 prop_assert_eq!(waiting[j], j);
             }
+        }
+    }
+
+    #[test]
+    fn start_points_are_the_latest_earlier_writer_of_what_a_transaction_reads(
+        block in vec(access_set(), 0..24),
+    ) {
+        for speculate in [false, true] {
+            prop_assert_eq!(start_points(&block, speculate), reference(&block, speculate));
         }
     }
 }
