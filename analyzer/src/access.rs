@@ -233,6 +233,27 @@ impl AccessSet {
             .any(|w| matches!(w, Widening::Contract { .. }))
     }
 
+    /// The contracts whose whole storage this set is widened to, in address order (once per
+    /// reason: a contract widened for two reasons comes twice).
+    ///
+    /// ```
+    /// use alloy_primitives::Address;
+    /// use foresight_analyzer::{AccessSet, Widening, WideningReason};
+    ///
+    /// let mut set = AccessSet::everything(WideningReason::UnresolvedCallTarget);
+    /// let address = Address::repeat_byte(1);
+    /// set.widenings.insert(Widening::Contract { address, reason: WideningReason::UnresolvedSlot });
+    /// assert_eq!(set.widened_contracts().collect::<Vec<_>>(), [address]);
+    /// ```
+    pub fn widened_contracts(&self) -> impl Iterator<Item = Address> + '_ {
+        self.widenings
+            .iter()
+            .filter_map(|widening| match *widening {
+                Widening::Contract { address, .. } => Some(address),
+                Widening::Everything { .. } => None,
+            })
+    }
+
     /// Whether `location` may be read according to this set.
     pub fn may_read(&self, location: &Location) -> bool {
         self.reads.contains(location)

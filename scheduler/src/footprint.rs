@@ -6,7 +6,7 @@
 //! sorted).
 
 use alloy_primitives::Address;
-use foresight_analyzer::{AccessSet, Location, Widening};
+use foresight_analyzer::{AccessSet, Location};
 use petgraph::graph::NodeIndex;
 
 /// How one transaction accesses one location: any combination of read, write and credit.
@@ -77,11 +77,7 @@ impl Footprint {
             return;
         }
 
-        self.widened_contracts
-            .extend(set.widenings.iter().filter_map(|widening| match *widening {
-                Widening::Contract { address, .. } => Some(address),
-                Widening::Everything { .. } => None,
-            }));
+        self.widened_contracts.extend(set.widened_contracts());
         // Sorted already (widenings are ordered by address first); one address may come with
         // several reasons.
         self.widened_contracts.dedup();

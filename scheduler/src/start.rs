@@ -26,7 +26,7 @@
 //! results exact either way.
 
 use alloy_primitives::{Address, U256, map::HashMap};
-use foresight_analyzer::{AccessSet, Location, Widening};
+use foresight_analyzer::{AccessSet, Location};
 
 /// What a fingerprint stands for, mixed into it so that an account's balance, nonce, code,
 /// slots and whole storage get unrelated keys (they may still collide, like any two).
@@ -137,14 +137,8 @@ impl LatestWriters {
             self.everything = me;
             return me - 1;
         }
-        let widened = || {
-            set.widenings.iter().filter_map(|widening| match *widening {
-                Widening::Contract { address, .. } => Some(address),
-                Widening::Everything { .. } => None,
-            })
-        };
         let mut start = self.everything;
-        for address in widened() {
+        for address in set.widened_contracts() {
             start = start.max(self.latest_before(account_key(Key::AnySlot, &address), me));
         }
         // Each location once (both lists are sorted: their union is a merge), in one probe
@@ -167,7 +161,7 @@ impl LatestWriters {
         }
         // Recorded only now, after every lookup: a set may widen one contract for several
         // reasons, and these entries are replaced without being read.
-        for address in widened() {
+        for address in set.widened_contracts() {
             self.latest
                 .insert(account_key(Key::WholeStorage, &address), me);
             self.latest.insert(account_key(Key::AnySlot, &address), me);
@@ -250,7 +244,7 @@ pub fn waves(start_after: &[usize]) -> usize {
 #[cfg(test)]
 mod tests {
     use alloy_primitives::{Address, U256};
-    use foresight_analyzer::WideningReason;
+    use foresight_analyzer::{Widening, WideningReason};
 
     use super::*;
 

@@ -44,17 +44,6 @@ fn access_set() -> impl Strategy<Value = AccessSet> {
         })
 }
 
-/// The contracts whose whole storage `set` is widened to.
-fn widened(set: &AccessSet) -> Vec<Address> {
-    set.widenings
-        .iter()
-        .filter_map(|w| match *w {
-            Widening::Contract { address, .. } => Some(address),
-            Widening::Everything { .. } => None,
-        })
-        .collect()
-}
-
 /// Whether `earlier` may write (or credit) something `later` may read; a transaction's own
 /// writes count as reads, and a widened contract's storage as every slot of it.
 fn may_write_what_it_reads(earlier: &AccessSet, later: &AccessSet) -> bool {
@@ -65,11 +54,12 @@ fn may_write_what_it_reads(earlier: &AccessSet, later: &AccessSet) -> bool {
     let written = |l: &Location| {
         earlier.writes.contains(l)
             || matches!(*l, Location::Balance { address } if earlier.credits.contains(&address))
-            || storage_of(l).is_some_and(|a| widened(earlier).contains(&a))
+            || storage_of(l).is_some_and(|a| earlier.widened_contracts().any(|w| w == a))
     };
     later.reads.iter().chain(later.writes.iter()).any(written)
-        || widened(later).iter().any(|a| {
-            widened(earlier).contains(a) || earlier.writes.iter().any(|l| storage_of(l) == Some(*a))
+        || later.widened_contracts().any(|a| {
+            earlier.widened_contracts().any(|w| w == a)
+                || earlier.writes.iter().any(|l| storage_of(l) == Some(a))
         })
 }
 
