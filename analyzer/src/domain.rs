@@ -20,6 +20,8 @@ pub const MAX_READ: u32 = 2048;
 pub const DYN_EXTENT: u32 = 1 << 16;
 /// Most guards a state keeps (later branches on the sender are not recorded).
 pub const MAX_GUARDS: usize = 4;
+/// Where Solidity keeps its free-memory pointer.
+const FREE_POINTER: u32 = 0x40;
 
 /// Where the bytes of a memory entry come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -73,6 +75,25 @@ impl MemEntry {
 
     fn end(&self) -> u64 {
         self.off as u64 + self.len as u64
+    }
+
+    /// Whether it writes some byte of the free-memory pointer.
+    fn touches_free_pointer(&self) -> bool {
+        self.base.is_none() && self.off < FREE_POINTER + 32 && self.end() > FREE_POINTER as u64
+    }
+
+    /// Whether it is the free-memory pointer word itself.
+    fn is_free_pointer(&self) -> bool {
+        self.base.is_none() && self.off == FREE_POINTER && self.len == 32
+    }
+}
+
+/// The free-memory pointer's value in `mem`, when its newest write is a whole word.
+fn free_pointer(mem: &[MemEntry]) -> Option<Expr> {
+    let m = mem.iter().rev().find(|m| m.touches_free_pointer())?;
+    match m.src {
+        MemSrc::Word { e, shift: 0 } if m.is_free_pointer() => Some(e),
+        _ => None,
     }
 }
 
@@ -255,8 +276,11 @@ impl State {
             .unwrap_or(off)
     }
 
-    /// The least upper bound of `self` and `other` (stacks aligned at the top).
-    pub fn join(&self, other: &State) -> State {
+    /// The least upper bound of `self` and `other` (stacks aligned at the top) at the join
+    /// point `pc`. Where the two paths allocated differently, the free-memory pointer becomes
+    /// the point's own [`Pool::free_pointer`] instead of ⊤, so that what a loop allocates
+    /// after the merge is still written and read at known places relative to it.
+    pub fn join(&self, other: &State, pool: &mut Pool, pc: u32) -> State {
         let n = self.stack.len().min(other.stack.len());
         let a = &self.stack[self.stack.len() - n..];
         let b = &other.stack[other.stack.len() - n..];
@@ -287,7 +311,20 @@ impl State {
             .take_while(|(x, y)| x == y)
             .count();
         let mut mem: Vec<MemEntry> = self.mem[..common].to_vec();
-        for m in self.mem[common..].iter().chain(&other.mem[common..]) {
+        let tails = || self.mem[common..].iter().chain(&other.mem[common..]);
+        // Both paths last wrote the whole pointer word (or agree on its older value).
+        let pointer = match tails().any(MemEntry::touches_free_pointer) {
+            true => match (free_pointer(&self.mem), free_pointer(&other.mem)) {
+                (Some(a), Some(b)) if a == b => Some(a),
+                (Some(_), Some(_)) => Some(pool.free_pointer(pc)).filter(|e| *e != TOP),
+                _ => None,
+            },
+            false => None,
+        };
+        for m in tails() {
+            if pointer.is_some() && m.is_free_pointer() {
+                continue;
+            }
             let u = MemEntry {
                 src: MemSrc::Unknown,
                 ..*m
@@ -297,6 +334,15 @@ impl State {
             if !mem[common..].iter().any(|x| x.same_place(&u)) {
                 mem.push(u);
             }
+        }
+        if let Some(e) = pointer {
+            // Newest on both paths, so newest here: it shadows the unknown bytes joined above.
+            mem.push(MemEntry {
+                base: None,
+                off: FREE_POINTER,
+                len: 32,
+                src: MemSrc::Word { e, shift: 0 },
+            });
         }
         if mem.len() > MAX_MEM_ENTRIES * 2 {
             mem.clear();
@@ -310,8 +356,8 @@ impl State {
         }
     }
 
-    /// Whether `self` already covers `other` (joining adds nothing).
-    pub fn subsumes(&self, other: &State) -> bool {
+    /// Whether `self` already covers `other` at the join point `pc` (joining adds nothing).
+    pub fn subsumes(&self, other: &State, pool: &Pool, pc: u32) -> bool {
         // Allocation-free form of `self.join(other) == *self`.
         if self.stack.len() > other.stack.len()
             || other.dirty && !self.dirty
@@ -341,8 +387,17 @@ impl State {
             .take_while(|(x, y)| x == y)
             .count();
         let mine = &self.mem[c..];
-        // Every entry of `mine` is unknown bytes: covering is being at the same place.
-        mine.iter().all(|m| m.src == MemSrc::Unknown)
+        // A pointer word of `mine` covers the other path's pointer when joining them keeps
+        // it: the two are equal, or it is the point's merged free-memory pointer.
+        let pointer = |m: &MemEntry| m.is_free_pointer() && matches!(m.src, MemSrc::Word { .. });
+        let pointer_covered = !mine.iter().any(pointer)
+            || match (free_pointer(&self.mem), free_pointer(&other.mem)) {
+                (Some(a), Some(b)) => a == b || pool.is_free_pointer(a, pc),
+                _ => false,
+            };
+        // Every other entry of `mine` is unknown bytes: covering is being at the same place.
+        pointer_covered
+            && mine.iter().all(|m| m.src == MemSrc::Unknown || pointer(m))
             && other.mem[c..]
                 .iter()
                 .all(|m| mine.iter().any(|x| x.same_place(m)))
@@ -466,13 +521,13 @@ mod tests {
         a.write(Some((None, 0)), 32, MemSrc::Word { e: v, shift: 0 });
         b.push(c);
         a.push(v);
-        let j = a.join(&b);
+        let j = a.join(&b, &mut pool, 1);
         assert_eq!(j.stack, vec![TOP]);
         assert_eq!(
             j.read(&mut pool, None, 0, 32),
             vec![Seg::Unknown { len: 32 }]
         );
-        assert!(j.subsumes(&a) && j.subsumes(&b));
+        assert!(j.subsumes(&a, &pool, 1) && j.subsumes(&b, &pool, 1));
     }
 
     #[test]
@@ -507,12 +562,12 @@ mod tests {
             b.read(&mut pool, None, 0, 32),
             vec![Seg::Unknown { len: 32 }]
         );
-        let j = a.join(&b);
+        let j = a.join(&b, &mut pool, 1);
         assert_eq!(
             j.read(&mut pool, None, 0, 32),
             vec![Seg::Unknown { len: 32 }]
         );
-        assert!(j.subsumes(&a) && j.subsumes(&b));
+        assert!(j.subsumes(&a, &pool, 1) && j.subsumes(&b, &pool, 1));
     }
 
     #[test]
@@ -526,13 +581,110 @@ mod tests {
         let mut a = State::default();
         a.guard(g);
         let b = State::default();
-        let j = a.join(&b);
+        let j = a.join(&b, &mut pool, 1);
         assert!(j.guards.is_empty());
-        assert!(j.subsumes(&a) && j.subsumes(&b));
+        assert!(j.subsumes(&a, &pool, 1) && j.subsumes(&b, &pool, 1));
         assert!(
-            !a.subsumes(&b),
+            !a.subsumes(&b, &pool, 1),
             "a guarded state does not cover an unguarded one"
         );
-        assert!(b.subsumes(&a));
+        assert!(b.subsumes(&a, &pool, 1));
+    }
+
+    /// One whole word of `e`, as a read returns it.
+    fn whole(e: Expr) -> Vec<Seg> {
+        vec![Seg::Word {
+            e,
+            shift: 0,
+            len: 32,
+        }]
+    }
+
+    /// A state whose free-memory pointer is `fmp` and that wrote `v` at `fmp`.
+    fn allocated(pool: &mut Pool, fmp: Expr, v: Expr) -> State {
+        let mut s = State::default();
+        let at = pool.split_offset(fmp);
+        s.write(at, 32, MemSrc::Word { e: v, shift: 0 });
+        let next = pool.small(0x20);
+        let next = pool.bin(crate::expr::BinOp::Add, next, fmp);
+        s.write(
+            Some((None, FREE_POINTER)),
+            32,
+            MemSrc::Word { e: next, shift: 0 },
+        );
+        s
+    }
+
+    #[test]
+    fn join_merges_differing_free_pointers_into_the_points_own() {
+        // A loop that allocates per iteration: the pointer differs between the paths that
+        // meet at its head. It becomes that point's merged pointer, not ⊤, so memory written
+        // relative to it afterwards is still read back.
+        let mut pool = Pool::new(Default::default(), Known::default(), 1000);
+        let c = pool.env(Env::Caller);
+        let (x80, xa0) = (pool.small(0x80), pool.small(0xa0));
+        let a = allocated(&mut pool, x80, c);
+        let b = allocated(&mut pool, xa0, c);
+        let j = a.join(&b, &mut pool, 7);
+        let phi = pool.free_pointer(7);
+        assert_eq!(j.read(&mut pool, None, FREE_POINTER, 32), whole(phi));
+        assert!(j.subsumes(&a, &pool, 7) && j.subsumes(&b, &pool, 7));
+        // What the allocations wrote is forgotten.
+        assert_eq!(
+            j.read(&mut pool, None, 0x80, 64),
+            vec![Seg::Unknown { len: 64 }]
+        );
+        // The next iteration allocates at the merged pointer and reads its own write back.
+        let mut next = j.clone();
+        let v = pool.env(Env::CallValue);
+        next.write(pool.split_offset(phi), 32, MemSrc::Word { e: v, shift: 0 });
+        let bumped = pool.small(0x20);
+        let bumped = pool.bin(crate::expr::BinOp::Add, bumped, phi);
+        next.write(
+            Some((None, FREE_POINTER)),
+            32,
+            MemSrc::Word {
+                e: bumped,
+                shift: 0,
+            },
+        );
+        assert_eq!(next.read(&mut pool, Some(phi), 0, 32), whole(v));
+        // The point's state covers it (the loop has reached its fixed point) ...
+        let j2 = j.join(&next, &mut pool, 7);
+        assert!(j2.subsumes(&next, &pool, 7));
+        assert!(j2.subsumes(&j2.join(&next, &mut pool, 7), &pool, 7));
+        // ... but another point's merged pointer covers nothing here.
+        assert!(!j2.subsumes(&next, &pool, 8));
+        // The merged pointer is unknown to instantiation, like ⊤.
+        let t = pool.freeze();
+        assert!(t.has_top(phi));
+        assert_eq!(t.render(phi), "fmp@0x7");
+    }
+
+    #[test]
+    fn join_keeps_a_free_pointer_both_paths_agree_on() {
+        let mut pool = Pool::new(Default::default(), Known::default(), 1000);
+        let (c, v, x80) = (
+            pool.env(Env::Caller),
+            pool.env(Env::CallValue),
+            pool.small(0x80),
+        );
+        let a = allocated(&mut pool, x80, c);
+        let b = allocated(&mut pool, x80, v);
+        let j = a.join(&b, &mut pool, 7);
+        let xa0 = pool.small(0xa0);
+        assert_eq!(j.read(&mut pool, None, FREE_POINTER, 32), whole(xa0));
+        assert_eq!(
+            j.read(&mut pool, None, 0x80, 32),
+            vec![Seg::Unknown { len: 32 }]
+        );
+        // A pointer that one path last wrote only in part is not merged.
+        let mut c2 = allocated(&mut pool, xa0, c);
+        c2.write(Some((None, FREE_POINTER + 16)), 1, MemSrc::Unknown);
+        let j = a.join(&c2, &mut pool, 7);
+        assert_eq!(
+            j.read(&mut pool, None, FREE_POINTER, 32),
+            vec![Seg::Unknown { len: 32 }]
+        );
     }
 }

@@ -255,6 +255,13 @@ pub enum Node {
         /// Byte offset in the returned data.
         offset: u32,
     },
+    /// The free-memory pointer (the word at 0x40) where paths that allocated differently merge
+    /// at the join point `pc`: unknown, but one value, so that memory written relative to it
+    /// after the merge stays readable (a pair address hashed in a loop's later iterations).
+    FreePointer {
+        /// The join point.
+        pc: u32,
+    },
     /// keccak256 over the concatenated segments.
     Keccak(Box<[Seg]>),
     /// A 32-byte word made of several segments (an MLOAD straddling writes).
@@ -624,6 +631,17 @@ impl Pool {
         self.intern(Node::Returned { pc, offset }, 0, 256)
     }
 
+    /// The free-memory pointer merged at the join point `pc` (see [`Node::FreePointer`]).
+    pub fn free_pointer(&mut self, pc: u32) -> Expr {
+        self.intern(Node::FreePointer { pc }, 0, 256)
+    }
+
+    /// Whether `e` is the free-memory pointer merged at `pc` (made earlier by
+    /// [`Self::free_pointer`]).
+    pub fn is_free_pointer(&self, e: Expr, pc: u32) -> bool {
+        *self.node(e) == Node::FreePointer { pc }
+    }
+
     /// Whether `e` depends on a word some call returned.
     pub fn mentions_any_returned(&self, e: Expr) -> bool {
         deps_of(&self.deps, e).has(Deps::RETURNED)
@@ -989,7 +1007,8 @@ impl Deps {
     fn of(node: &Node, deps: &[Deps]) -> Deps {
         let of = |e: Expr| deps_of(deps, e).0;
         Deps(match node {
-            Node::Top => Self::TOP.0,
+            // Unknown to instantiation, like ⊤: only memory bases tell it apart.
+            Node::Top | Node::FreePointer { .. } => Self::TOP.0,
             Node::Const(_) => 0,
             Node::Env(_) => Self::INPUT.0,
             Node::Returned { .. } => Self::RETURNED.0,
@@ -1033,7 +1052,7 @@ fn uses_returned(nodes: &[Node], e: Expr, pc: u32, visits: &mut u32) -> bool {
     let mut uses = |x: Expr| uses_returned(nodes, x, pc, visits);
     match nodes.get(e.0 as usize).unwrap_or(&Node::Top) {
         Node::Returned { pc: p, .. } => *p == pc,
-        Node::Top | Node::Const(_) | Node::Env(_) => false,
+        Node::Top | Node::Const(_) | Node::Env(_) | Node::FreePointer { .. } => false,
         Node::CallData(x) | Node::Sload(x) | Node::Un(_, x) => uses(*x),
         Node::Bin(_, x, y) => uses(*x) || uses(*y),
         Node::Keccak(s) | Node::Concat(s) => s.iter().any(|s| match *s {
@@ -1211,7 +1230,7 @@ impl ExprTable {
         }
         let node = self.node(e);
         match node {
-            Node::Top => return None,
+            Node::Top | Node::FreePointer { .. } => return None,
             Node::Const(c) => return Some(*c),
             Node::Env(v) => return env.env(*v),
             Node::Returned { pc, offset } => return env.returned(*pc, *offset),
@@ -1221,7 +1240,11 @@ impl ExprTable {
             return v;
         }
         let v = match node {
-            Node::Top | Node::Const(_) | Node::Env(_) | Node::Returned { .. } => None,
+            Node::Top
+            | Node::FreePointer { .. }
+            | Node::Const(_)
+            | Node::Env(_)
+            | Node::Returned { .. } => None,
             Node::CallData(o) => self.eval_d(*o, env, depth + 1, memo).and_then(|off| {
                 let mut buf = [0u8; 32];
                 env.calldata_word(off, &mut buf)
@@ -1433,6 +1456,9 @@ impl ExprTable {
             }
             Node::Returned { pc, offset } => {
                 let _ = write!(out, "ret@{pc:#x}[{offset:#x}]");
+            }
+            Node::FreePointer { pc } => {
+                let _ = write!(out, "fmp@{pc:#x}");
             }
             Node::Sload(s) => {
                 out.push_str("sload(");

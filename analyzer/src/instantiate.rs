@@ -41,6 +41,9 @@ const SPECIALISED_STATES_PER_POINT: usize = 16;
 /// shape, instead of an exact analysis per frame (a Uniswap-V2 router's two-hop swap keeps its
 /// pairs apart only past 32 disjuncts).
 const WIDE_STATES_PER_POINT: usize = 64;
+/// Instructions interpreted when a frame's calldata shape is analysed (a little more than a
+/// general summary: a Uniswap-V2 router's swap needs 21,520 with 16 states per point).
+const SHAPE_MAX_STEPS: u32 = 24_000;
 /// Instructions interpreted when a shape that recurs is analysed again.
 const WIDE_MAX_STEPS: u32 = 40_000;
 /// Instructions interpreted per frame specialised to its exact calldata (paid per frame,
@@ -876,6 +879,7 @@ impl<'a> Inst<'a> {
             self.specialised += 1;
             let limits = AnalysisLimits {
                 max_states_per_point: SPECIALISED_STATES_PER_POINT,
+                max_steps: self.limits.max_steps.max(SHAPE_MAX_STEPS),
                 ..*self.limits
             };
             // First the frame's calldata shape (shared by frames alike); if that is not

@@ -387,7 +387,12 @@ impl Interp<'_, '_> {
         }
         let point = self.states.entry(key).or_default();
         // Newest first: the last state absorbs joins, so it covers the most.
-        if point.list.iter().rev().any(|t| t.subsumes(&st)) {
+        if point
+            .list
+            .iter()
+            .rev()
+            .any(|t| t.subsumes(&st, &self.pool, pc as u32))
+        {
             return;
         }
         // A state that differs from a kept one only in its guards: the paths merge here, so
@@ -405,7 +410,12 @@ impl Interp<'_, '_> {
             point.list.push(st.clone());
             self.work.push(Work::Run(pc, st));
         } else if let Some(last) = point.list.last_mut() {
-            *last = last.join(&st);
+            let joined = last.join(&st, &mut self.pool, pc as u32);
+            if joined == *last {
+                // Nothing new: the state already kept here was run, or is about to be.
+                return;
+            }
+            *last = joined;
             if !point.pending {
                 point.pending = true;
                 self.work.push(Work::Joined(key));
