@@ -252,6 +252,9 @@ struct Frame<'t> {
     data: Data<'t>,
     depth: u32,
     key: EntryKey,
+    /// How many writes the transaction had listed when this frame started: the storage
+    /// those name no longer holds its pre-state values here.
+    written_before: usize,
 }
 
 impl Frame<'_> {
@@ -378,6 +381,10 @@ struct FrameEnv<'x, 't> {
     reads_left: &'x mut u32,
     memo: &'x mut Vec<(Address, U256, U256)>,
     loads: &'x mut Vec<Location>,
+    /// What the frames before this one wrote: those slots no longer hold their pre-state
+    /// values. (The frame's own writes are not among them: their order against its loads is
+    /// its summary's business.)
+    written: &'x [Location],
     returned: &'x [CallReturn],
 }
 
@@ -442,6 +449,11 @@ impl EvalEnv for FrameEnv<'_, '_> {
 
     fn sload(&mut self, slot: U256) -> Option<U256> {
         let this = self.frame.this;
+        if self.written.contains(&Location::storage(this, slot)) {
+            // Written earlier in the transaction (a proxy's message sender, set by one call
+            // and read by the next): the pre-state value is stale.
+            return None;
+        }
         if let Some(&(_, _, v)) = self.memo.iter().find(|(a, s, _)| *a == this && *s == slot) {
             // Recorded again: the first load may have been for a return value never used.
             self.loads.push(Location::storage(this, slot));
@@ -708,6 +720,7 @@ impl<'a> Inst<'a> {
             reads_left: &mut self.reads_left,
             memo: &mut self.sload_memo,
             loads: &mut self.loads,
+            written: &self.writes[..f.written_before.min(self.writes.len())],
             returned: &self.returned,
         };
         run(&mut env, &mut self.memos[d])
@@ -781,6 +794,7 @@ impl<'a> Inst<'a> {
                         size_known: true,
                     },
                     depth: 0,
+                    written_before: 0,
                 };
                 self.run_frame(frame);
             }
@@ -828,6 +842,7 @@ impl<'a> Inst<'a> {
                     value: Some(value),
                     data,
                     depth: 0,
+                    written_before: 0,
                 };
                 self.run_frame(frame);
             }
@@ -835,10 +850,11 @@ impl<'a> Inst<'a> {
     }
 
     /// Instantiates one frame and its callees; returns what the frame returns, if known.
-    fn run_frame(&mut self, f: Frame<'_>) -> Option<FrameReturn> {
+    fn run_frame(&mut self, mut f: Frame<'_>) -> Option<FrameReturn> {
         if self.everything {
             return None;
         }
+        f.written_before = self.writes.len();
         // Cycles arise from frames with partly unknown calldata (their summaries cover every
         // path); frames with known calldata are cheap to tell apart by depth alone.
         if f.data.mask.is_some() || !f.data.size_known {
@@ -1246,6 +1262,7 @@ impl<'a> Inst<'a> {
             value,
             data,
             depth: f.depth + 1,
+            written_before: 0,
         };
         self.run_frame(callee)
     }
@@ -1394,6 +1411,7 @@ impl<'a> Inst<'a> {
                 size_known: true,
             },
             depth: f.depth + 1,
+            written_before: 0,
         };
         self.run_frame(frame);
     }

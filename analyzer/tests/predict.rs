@@ -547,3 +547,45 @@ fn a_branch_on_a_fixed_slot_is_decided_by_the_pre_state() {
         assert!(plain.assumed.is_empty());
     }
 }
+
+#[test]
+fn a_slot_an_earlier_call_wrote_is_not_read_from_the_pre_state() {
+    // P calls X twice: with no calldata X stores its caller in slot 0; with one byte X calls
+    // the address in slot 0. The pre-state's slot 0 names Q, but by the second call it holds
+    // P: following Q would predict a call that never happens and miss the one that does.
+    let (x, q) = (Address::repeat_byte(0x58), Address::repeat_byte(0x59));
+    let mut st = Mem::default();
+    // CALLDATASIZE ? (CALL(gas, sload(0), 0, 0, 0, 0, 0)) : SSTORE(0, CALLER)
+    st.code.insert(
+        x,
+        hex!("3660095733600055005b600060006000600060006000545af100")
+            .to_vec()
+            .into(),
+    );
+    // SSTORE(0, 1)
+    st.code.insert(q, hex!("600160005500").to_vec().into());
+    st.storage
+        .insert((x, U256::ZERO), U256::from_be_slice(q.as_slice()));
+    // CALL(gas, X, 0, 0, 0, 0, 0); CALL(gas, X, 0, 0, 1, 0, 0)
+    let mut p_code = hex!("6000600060006000600073").to_vec();
+    p_code.extend(x.as_slice());
+    p_code.extend(hex!("5af1506000600060016000600073"));
+    p_code.extend(x.as_slice());
+    p_code.extend(hex!("5af100"));
+    st.code.insert(P, p_code.into());
+    let tx = TxInput {
+        from: A,
+        to: Some(P),
+        ..Default::default()
+    };
+    let p = Analyzer::new().predict(&tx, &block(), &st);
+    assert!(p.access.may_write(&Location::storage(x, U256::ZERO)));
+    assert!(
+        !p.access.reads.contains(&Location::code(q)),
+        "followed the stale target: {:?}",
+        p.access
+    );
+    assert!(p.access.widenings.contains(&Widening::Everything {
+        reason: WideningReason::UnresolvedCallTarget
+    }));
+}
