@@ -20,6 +20,8 @@ pub const MAX_READ: u32 = 2048;
 pub const DYN_EXTENT: u32 = 1 << 16;
 /// Most guards a state keeps (later branches on the sender are not recorded).
 pub const MAX_GUARDS: usize = 4;
+/// Most stored values a state keeps for later loads (see [`State::stored_values`]).
+pub const MAX_STORED_VALUES: usize = 8;
 /// Where Solidity keeps its free-memory pointer.
 const FREE_POINTER: u32 = 0x40;
 
@@ -88,6 +90,11 @@ impl MemEntry {
     }
 }
 
+/// The stored values both paths know, in `a`'s order.
+fn common_values(a: &[(Expr, Expr)], b: &[(Expr, Expr)]) -> Vec<(Expr, Expr)> {
+    a.iter().filter(|v| b.contains(v)).copied().collect()
+}
+
 /// The free-memory pointer's value in `mem`, when its newest write is a whole word.
 fn free_pointer(mem: &[MemEntry]) -> Option<Expr> {
     let m = mem.iter().rev().find(|m| m.touches_free_pointer())?;
@@ -124,6 +131,11 @@ pub struct State {
     /// constant) is unknown, not the pre-state value; a load of another constant slot still
     /// is (a reentrancy lock stored first does not hide the rest of the storage).
     pub stored: Vec<Expr>,
+    /// The values this path stored, by slot, newest last (at most [`MAX_STORED_VALUES`]): a
+    /// later load of one of those slots reads what was stored, not the pre-state's value
+    /// (a struct written and then read back within one call). A store to a slot that may be
+    /// the same drops the older value.
+    pub stored_values: Vec<(Expr, Expr)>,
 }
 
 impl State {
@@ -176,6 +188,24 @@ impl State {
                 }
             }
         }
+    }
+
+    /// Records that `value` was stored at `slot`.
+    pub fn store(&mut self, pool: &Pool, slot: Expr, value: Expr) {
+        self.stored_values.retain(|&(s, _)| pool.distinct(s, slot));
+        if self.stored_values.len() >= MAX_STORED_VALUES {
+            self.stored_values.remove(0);
+        }
+        self.stored_values.push((slot, value));
+    }
+
+    /// What this path last stored at `slot`, if it did (and nothing that may alias it since).
+    pub fn stored_value(&self, slot: Expr) -> Option<Expr> {
+        self.stored_values
+            .iter()
+            .rev()
+            .find(|(s, _)| *s == slot)
+            .map(|&(_, v)| v)
     }
 
     /// Forgets all of memory.
@@ -302,6 +332,7 @@ impl State {
                 guards,
                 dirty: self.dirty || other.dirty,
                 stored: union(&self.stored, &other.stored),
+                stored_values: common_values(&self.stored_values, &other.stored_values),
             };
         }
         let common = self
@@ -353,6 +384,7 @@ impl State {
             guards,
             dirty: self.dirty || other.dirty,
             stored: union(&self.stored, &other.stored),
+            stored_values: common_values(&self.stored_values, &other.stored_values),
         }
     }
 
@@ -362,6 +394,10 @@ impl State {
         if self.stack.len() > other.stack.len()
             || other.dirty && !self.dirty
             || !other.stored.iter().all(|e| self.stored.contains(e))
+            || !self
+                .stored_values
+                .iter()
+                .all(|v| other.stored_values.contains(v))
             || !self.guards.iter().all(|g| other.guards.contains(g))
         {
             return false;
@@ -686,5 +722,34 @@ mod tests {
             j.read(&mut pool, None, FREE_POINTER, 32),
             vec![Seg::Unknown { len: 32 }]
         );
+    }
+
+    #[test]
+    fn stored_values_survive_a_join_only_where_both_paths_stored_them() {
+        let mut pool = Pool::new(Default::default(), Known::default(), 1000);
+        let (c, v) = (pool.env(Env::Caller), pool.env(Env::CallValue));
+        let (zero, one) = (pool.small(0), pool.small(1));
+        let mut a = State::default();
+        a.store(&pool, zero, c);
+        a.store(&pool, one, v);
+        let mut b = State::default();
+        b.store(&pool, zero, c);
+        b.store(&pool, one, c);
+        let j = a.join(&b, &mut pool, 1);
+        assert_eq!(j.stored_value(zero), Some(c));
+        assert_eq!(j.stored_value(one), None);
+        assert!(j.subsumes(&a, &pool, 1) && j.subsumes(&b, &pool, 1));
+        assert!(!a.subsumes(&b, &pool, 1), "a knows slot 1 holds callvalue");
+        // A store at a slot that may be slot 0 forgets it; slot 1 is certainly another.
+        let mut a2 = a.clone();
+        a2.store(&pool, c, v);
+        assert_eq!(a2.stored_value(zero), None);
+        assert_eq!(a2.stored_value(c), Some(v));
+        let base = pool.env(Env::Caller);
+        let field = pool.bin(crate::expr::BinOp::Add, one, base);
+        let mut s = State::default();
+        s.store(&pool, base, v);
+        s.store(&pool, field, c);
+        assert_eq!(s.stored_value(base), Some(v), "two fields of one struct");
     }
 }

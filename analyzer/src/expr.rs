@@ -950,6 +950,17 @@ impl Pool {
         }
     }
 
+    /// Whether `a` and `b` are certainly different values: two different constants, or one
+    /// base plus two different constants (two fields of one struct).
+    pub fn distinct(&self, a: Expr, b: Expr) -> bool {
+        let (x, c1) = self.base_offset(a);
+        let (y, c2) = self.base_offset(b);
+        match (self.as_const(a), self.as_const(b)) {
+            (Some(p), Some(q)) => p != q,
+            _ => x == y && c1 != c2,
+        }
+    }
+
     /// Splits `e` into a base and a small constant offset (`x + 0x20` → `(x, 0x20)`; a small
     /// constant → `(None, c)`); `None` for ⊤ or offsets too large to be memory.
     pub fn split_offset(&self, e: Expr) -> Option<(Option<Expr>, u32)> {

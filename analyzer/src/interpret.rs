@@ -596,17 +596,21 @@ impl Interp<'_, '_> {
                 opcode::SLOAD => {
                     let s = st.pop();
                     self.effect(Effect::Read(s), &st.guards);
-                    let e = match self.pre_state_value(&st, s) {
-                        PreState::Value(v) => self.pool.constant(v),
-                        PreState::Stored => TOP,
-                        PreState::Symbolic => self.pool.sload(s),
+                    let e = match st.stored_value(s) {
+                        Some(v) => v,
+                        None => match self.pre_state_value(&st, s) {
+                            PreState::Value(v) => self.pool.constant(v),
+                            PreState::Stored => TOP,
+                            PreState::Symbolic => self.pool.sload(s),
+                        },
                     };
                     st.push(e);
                 }
                 opcode::SSTORE => {
                     let s = st.pop();
-                    st.pop();
+                    let v = st.pop();
                     self.effect(Effect::Write(s), &st.guards);
+                    st.store(&self.pool, s, v);
                     if self.storage.is_some() && !st.stored.contains(&s) {
                         st.stored.push(s);
                     }

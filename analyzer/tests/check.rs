@@ -190,6 +190,36 @@ fn calls_carry_target_value_and_calldata_words() {
 }
 
 #[test]
+fn a_load_after_a_store_reads_the_stored_value() {
+    // orders[cd[4]].target = caller; orders[cd[4]].amount = callvalue; then calls
+    // orders[cd[4]].target: the target is the caller just stored, not the pre-state's value.
+    // A store to a slot that may be the same one (slot cd[0x24]) forgets it again.
+    let order = "PUSH1 0x04 CALLDATALOAD PUSH1 0x00 MSTORE PUSH1 0x03 PUSH1 0x20 MSTORE \
+                 PUSH1 0x40 PUSH1 0x00 KECCAK256";
+    let src = dispatch("0x00000004", "main")
+        + "main: CALLER "
+        + order
+        + " SSTORE CALLVALUE PUSH1 0x01 "
+        + order
+        + " ADD SSTORE PUSH1 0x00 PUSH1 0x00 PUSH1 0x00 PUSH1 0x00 PUSH1 0x00 "
+        + order
+        + " SLOAD GAS CALL POP PUSH1 0x07 PUSH1 0x24 CALLDATALOAD SSTORE \
+           PUSH1 0x00 PUSH1 0x00 PUSH1 0x00 PUSH1 0x00 PUSH1 0x00 "
+        + order
+        + " SLOAD GAS CALL STOP";
+    check(
+        &src,
+        EntryKey::Selector(4),
+        "call caller value=0x0 input=[]
+         call sload(keccak(cd[0x4] . 0x3)) value=0x0 input=[]
+         read keccak(cd[0x4] . 0x3)
+         write (keccak(cd[0x4] . 0x3) + 0x1)
+         write cd[0x24]
+         write keccak(cd[0x4] . 0x3)",
+    );
+}
+
+#[test]
 fn forwarding_proxy_keeps_the_calldata() {
     // calldatacopy(0, 0, calldatasize()); delegatecall(gas, sload(impl), 0, calldatasize, 0, 0)
     let src = "CALLDATASIZE PUSH1 0x00 PUSH1 0x00 CALLDATACOPY \
@@ -372,9 +402,17 @@ fn a_frame_analysed_with_its_storage_takes_the_branch_the_pre_state_decides() {
 #[test]
 fn storage_a_path_stored_to_or_called_out_from_is_not_taken_from_the_pre_state() {
     // x = x + 1; then read the slot x names: after the store the pre-state value is stale,
-    // so the slot is unknown, not `sload(0x0)` evaluated against the pre-state.
+    // so the slot is the value stored (6), not `sload(0x0)` evaluated against the pre-state.
     let src = "PUSH1 0x00 SLOAD PUSH1 0x01 ADD PUSH1 0x00 SSTORE PUSH1 0x00 SLOAD SLOAD POP STOP";
-    check_with_storage(src, &[(0, 5)], "read 0x0\nread ⊤\nwrite 0x0");
+    check_with_storage(src, &[(0, 5)], "read 0x0\nread 0x6\nwrite 0x0");
+    // The same through a slot the path cannot tell apart from it: unknown.
+    let src = "PUSH1 0x00 SLOAD PUSH1 0x01 ADD PUSH1 0x00 SSTORE \
+               PUSH1 0x02 TIMESTAMP SSTORE PUSH1 0x00 SLOAD SLOAD POP STOP";
+    check_with_storage(
+        src,
+        &[(0, 5)],
+        "read 0x0\nread ⊤\nwrite 0x0\nwrite timestamp",
+    );
     // A call may re-enter and write anything: a later load stays symbolic (and a load of a
     // slot the path stored to is unknown even through a symbolic slot).
     let src = "PUSH1 0x00 DUP1 DUP1 DUP1 DUP1 PUSH1 0x09 GAS CALL POP \
