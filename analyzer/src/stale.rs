@@ -13,8 +13,9 @@
 //! again without such assumptions ([`revise_stale_assumptions`]).
 //!
 //! Not covered: a load written by an earlier whole-state prediction (a barrier may write
-//! anything; widening every later load for it would undo what the barrier's neighbours gain),
-//! and a load written earlier within the same transaction by another frame.
+//! anything; widening every later load for it would undo what the barrier's neighbours gain).
+//! A load written earlier within the same transaction by another frame is instantiation's
+//! business: it is not taken from the pre-state.
 
 use alloy_primitives::{
     Address,
