@@ -144,25 +144,6 @@ pub struct Prediction {
     pub assumed: Vec<Location>,
 }
 
-impl Prediction {
-    /// Replaces this prediction's whole-state widenings and their details with `other`'s,
-    /// keeping everything else: `other` is a more precise analysis of the same transaction
-    /// that widened to the whole state too, and its cause is the one that remains to fix.
-    pub(crate) fn take_whole_state_cause(&mut self, other: Prediction) {
-        self.access.widenings.retain(|w| !w.is_everything());
-        self.access.widenings.extend(
-            other
-                .access
-                .widenings
-                .into_iter()
-                .filter(Widening::is_everything),
-        );
-        self.details.retain(|d| !d.everything);
-        self.details
-            .extend(other.details.into_iter().filter(|d| d.everything));
-    }
-}
-
 /// The calldata of one frame, possibly partly unknown.
 struct Data<'t> {
     bytes: Cow<'t, [u8]>,
@@ -297,7 +278,8 @@ pub(crate) struct Inst<'a> {
     /// whole state (see [`crate::EntrySummary::certainly_widens_everything`]), without instantiating
     /// the rest: for a first pass whose accesses a second pass replaces.
     give_up_early: bool,
-    /// Whether it did: the accesses listed so far are not all the pass would list.
+    /// Whether it did: the accesses listed so far are not all the pass would list, so it
+    /// must not be finished.
     gave_up_early: bool,
     everything: bool,
     sload_memo: Vec<(Address, U256, U256)>,
@@ -561,11 +543,6 @@ impl<'a> Inst<'a> {
         self
     }
 
-    /// Whether the pass gave up early (see [`Self::giving_up_early`]).
-    pub(crate) fn gave_up_early(&self) -> bool {
-        self.gave_up_early
-    }
-
     pub(crate) fn finish(mut self) -> Prediction {
         debug_assert!(
             !self.gave_up_early,
@@ -593,19 +570,6 @@ impl<'a> Inst<'a> {
             state_reads: MAX_STATE_READS - self.reads_left,
             loads: std::mem::take(&mut self.loads),
             assumed: std::mem::take(&mut self.assumed),
-        }
-    }
-
-    /// Only how the prediction widened, for a pass whose accesses are not kept (see
-    /// [`Prediction::take_whole_state_cause`]): the access lists are not sorted or built.
-    pub(crate) fn finish_widenings(mut self) -> Prediction {
-        Prediction {
-            access: AccessSet {
-                widenings: std::mem::take(&mut self.access.widenings),
-                ..AccessSet::default()
-            },
-            details: std::mem::take(&mut self.details),
-            ..Prediction::default()
         }
     }
 
@@ -1007,7 +971,7 @@ impl<'a> Inst<'a> {
             && summary.certainly_widens_everything(f.entry.external)
         {
             // No widening is recorded: a pass that gave up is never finished (the second pass
-            // replaces it, or it runs again in full), so no reason it could name is reported.
+            // replaces it), so no reason it could name is reported.
             self.gave_up_early = true;
             self.everything = true;
             return None;
@@ -1414,65 +1378,5 @@ impl<'a> Inst<'a> {
             written_before: 0,
         };
         self.run_frame(frame);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn detail(reason: WideningReason, everything: bool, address: u8) -> WideningDetail {
-        WideningDetail {
-            reason,
-            everything,
-            address: Some(Address::repeat_byte(address)),
-            code_hash: None,
-            entry: None,
-        }
-    }
-
-    #[test]
-    fn a_second_pass_that_also_fails_names_the_cause_but_keeps_the_first_accesses() {
-        let token = Address::repeat_byte(1);
-        let mut general = Prediction::default();
-        general.access.reads.insert(Location::balance(token));
-        general.access.widenings.insert(Widening::Contract {
-            address: token,
-            reason: WideningReason::UnresolvedSlot,
-        });
-        general.access.widenings.insert(Widening::Everything {
-            reason: WideningReason::UnresolvedCallTarget,
-        });
-        general.details = vec![
-            detail(WideningReason::UnresolvedSlot, false, 1),
-            detail(WideningReason::UnresolvedCallTarget, true, 2),
-        ];
-        let mut specialised = Prediction::default();
-        specialised.access.widenings.insert(Widening::Everything {
-            reason: WideningReason::AnalysisBudget,
-        });
-        specialised.details = vec![detail(WideningReason::AnalysisBudget, true, 3)];
-
-        general.take_whole_state_cause(specialised);
-        assert!(general.access.reads.contains(&Location::balance(token)));
-        assert_eq!(
-            general.access.widenings.iter().copied().collect::<Vec<_>>(),
-            vec![
-                Widening::Contract {
-                    address: token,
-                    reason: WideningReason::UnresolvedSlot,
-                },
-                Widening::Everything {
-                    reason: WideningReason::AnalysisBudget,
-                },
-            ]
-        );
-        assert_eq!(
-            general.details,
-            vec![
-                detail(WideningReason::UnresolvedSlot, false, 1),
-                detail(WideningReason::AnalysisBudget, true, 3),
-            ]
-        );
     }
 }

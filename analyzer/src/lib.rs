@@ -119,35 +119,25 @@ impl Analyzer {
         assume_storage: bool,
     ) -> Prediction {
         let (cache, limits) = (&self.cache, &self.limits);
-        let general_pass =
-            || instantiate::Inst::new(cache, limits, state, block, tx.from, false, assume_storage);
         // The general pass gives up at the first frame certain to widen to the whole state:
-        // the second pass below replaces its accesses unless it fails too.
-        let mut inst = general_pass().giving_up_early();
+        // the second pass below replaces it.
+        let mut inst =
+            instantiate::Inst::new(cache, limits, state, block, tx.from, false, assume_storage)
+                .giving_up_early();
         inst.transaction(tx);
         if !inst.everything() {
             return inst.finish();
         }
         // The cached summaries widen to the whole state: analyse the frames again, each with
-        // what is known of its own calldata (and, with `assume_storage`, of its storage), and
-        // keep that if it does better. If it does not, keep the general prediction's accesses
-        // (all of them: the general pass runs again if it gave up early) but report the
-        // second pass's cause: the general pass often stops at a frame that the second pass
-        // resolves.
-        let general = (!inst.gave_up_early()).then(|| inst.finish());
+        // what is known of its own calldata (and, with `assume_storage`, of its storage). If
+        // that widens to the whole state too, its prediction still lists more of what the
+        // transaction touches than the general one (it resolves frames the general summaries
+        // leave open), which is what the executor follows when it speculates such a
+        // transaction, and it names the cause that remains.
         let mut inst =
             instantiate::Inst::new(cache, limits, state, block, tx.from, true, assume_storage);
         inst.transaction(tx);
-        if !inst.everything() {
-            return inst.finish();
-        }
-        let mut general = general.unwrap_or_else(|| {
-            let mut inst = general_pass();
-            inst.transaction(tx);
-            inst.finish()
-        });
-        general.take_whole_state_cause(inst.finish_widenings());
-        general
+        inst.finish()
     }
 
     /// The summary of every dispatched entry of `code` (cached per code hash).

@@ -374,8 +374,8 @@ fn unknown_call_target_widens_to_everything() {
 #[test]
 fn a_transaction_certain_to_be_a_barrier_still_lists_what_it_reads_first() {
     // SLOAD(1), then a CALL whose target (GAS) no pass can know. The first pass gives up at
-    // once, before listing anything of the frame; the second fails too, so the first runs
-    // again in full, and the prediction lists the read before the call.
+    // once, before listing anything of the frame; the second fails too, and its prediction
+    // lists the read before the call.
     let code: Bytes = hex!("6001545060008080808080805a5af100").to_vec().into();
     let an = Analyzer::new();
     assert!(
