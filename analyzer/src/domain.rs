@@ -1,5 +1,5 @@
-//! The abstract machine state: a stack of symbolic expressions and a byte-precise memory log,
-//! with the join used at control-flow merges.
+//! The abstract machine state: a stack of symbolic expressions, a byte-precise memory log and
+//! the values the path stored, with the join used at control-flow merges.
 //!
 //! Input: expressions from a [`Pool`]. Output: states the interpreter steps, keys for
 //! context-sensitive storage of states, and memory reads as byte segments (for MLOAD, KECCAK256
@@ -165,9 +165,11 @@ impl State {
         }
     }
 
-    /// Makes every value that `stale` holds for ⊤: stack slots become ⊤ and memory entries
-    /// (whose bytes or base it names) unknown bytes.
+    /// Makes every value that `stale` holds for ⊤: stack slots become ⊤, memory entries
+    /// (whose bytes or base it names) unknown bytes, and stored values (whose slot or value
+    /// it names) are dropped.
     pub fn forget(&mut self, stale: impl Fn(Expr) -> bool) {
+        self.stored_values.retain(|&(s, v)| !stale(s) && !stale(v));
         for e in &mut self.stack {
             if stale(*e) {
                 *e = TOP;
@@ -740,6 +742,11 @@ mod tests {
         assert_eq!(j.stored_value(one), None);
         assert!(j.subsumes(&a, &pool, 1) && j.subsumes(&b, &pool, 1));
         assert!(!a.subsumes(&b, &pool, 1), "a knows slot 1 holds callvalue");
+        // A value that no longer means what it meant (a call's output, run again) is dropped.
+        let mut f = a.clone();
+        f.forget(|e| e == v);
+        assert_eq!(f.stored_value(one), None);
+        assert_eq!(f.stored_value(zero), Some(c));
         // A store at a slot that may be slot 0 forgets it; slot 1 is certainly another.
         let mut a2 = a.clone();
         a2.store(&pool, c, v);
