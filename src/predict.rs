@@ -5,8 +5,8 @@
 
 use alloy_primitives::{Address, B256, Bytes, U256};
 use foresight_analyzer::{
-    AccessSet, Analyzer, BlockContext, Prediction, StateView, TxInput, revise_stale_assumptions,
-    widen_stale_loads,
+    AccessSet, Analyzer, BlockContext, BumpedNonces, Prediction, StateView, TxInput,
+    revise_stale_assumptions, revise_stale_nonces, widen_stale_loads,
 };
 use foresight_corpus::{Block, PreState, Transaction};
 use rayon::prelude::*;
@@ -91,8 +91,29 @@ pub fn predict_block(analyzer: &Analyzer, block: &Block) -> Vec<Prediction> {
         .par_iter()
         .map(|tx| analyzer.predict(&tx_input(tx), &context, &view))
         .collect();
+    let bumped = revise_stale_nonces(&mut predictions, |i, bumps| {
+        let view = BumpedNonces {
+            state: &view,
+            bumps,
+        };
+        analyzer.predict(&tx_input(&block.transactions[i]), &context, &view)
+    });
+    // A transaction predicted again for its nonces keeps both readings (see
+    // `revise_stale_nonces`) when it is predicted once more without its assumptions.
     revise_stale_assumptions(&mut predictions, |i| {
-        analyzer.predict_without_assumptions(&tx_input(&block.transactions[i]), &context, &view)
+        let tx = tx_input(&block.transactions[i]);
+        match bumped.binary_search_by_key(&i, |(j, _)| *j) {
+            Ok(k) => {
+                let bumped_view = BumpedNonces {
+                    state: &view,
+                    bumps: &bumped[k].1,
+                };
+                let mut p = analyzer.predict_without_assumptions(&tx, &context, &bumped_view);
+                p.absorb(analyzer.predict_without_assumptions(&tx, &context, &view));
+                p
+            }
+            Err(_) => analyzer.predict_without_assumptions(&tx, &context, &view),
+        }
     });
     widen_stale_loads(&mut predictions);
     predictions

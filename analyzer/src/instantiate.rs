@@ -142,6 +142,33 @@ pub struct Prediction {
     /// derived from it: see [`crate::revise_stale_assumptions`].
     #[serde(skip)]
     pub assumed: Vec<Location>,
+    /// The accounts whose pre-state nonce numbered the contracts the transaction creates
+    /// with CREATE, each with how many it creates: an earlier transaction of the block that
+    /// creates from the same account moves those numbers (see
+    /// [`crate::revise_stale_nonces`]).
+    #[serde(skip)]
+    pub creators: Vec<(Address, u64)>,
+}
+
+impl Prediction {
+    /// Adds what `other`, another prediction of the same transaction, names: the result
+    /// covers both (a transaction predicted against two possible pre-states).
+    pub fn absorb(&mut self, other: Prediction) {
+        self.access.extend(&other.access);
+        for d in other.details {
+            if !self.details.contains(&d) {
+                self.details.push(d);
+            }
+        }
+        for (mine, theirs) in [
+            (&mut self.loads, other.loads),
+            (&mut self.assumed, other.assumed),
+        ] {
+            mine.extend(theirs);
+            mine.sort_unstable();
+            mine.dedup();
+        }
+    }
 }
 
 /// The calldata of one frame, possibly partly unknown.
@@ -304,6 +331,8 @@ pub(crate) struct Inst<'a> {
     returned: Vec<CallReturn>,
     /// Accounts the transaction creates (their runtime code is not in the pre-state).
     created: Vec<Address>,
+    /// See [`Prediction::creators`].
+    creators: Vec<(Address, u64)>,
 }
 
 /// The words a frame returned (`None`: not known), and the storage it loaded from the
@@ -528,6 +557,7 @@ impl<'a> Inst<'a> {
             accounts: Vec::with_capacity(8),
             returned: Vec::new(),
             created: Vec::new(),
+            creators: Vec::new(),
         }
     }
 
@@ -570,6 +600,7 @@ impl<'a> Inst<'a> {
             state_reads: MAX_STATE_READS - self.reads_left,
             loads: std::mem::take(&mut self.loads),
             assumed: std::mem::take(&mut self.assumed),
+            creators: std::mem::take(&mut self.creators),
         }
     }
 
@@ -1334,6 +1365,10 @@ impl<'a> Inst<'a> {
                     None
                 } else {
                     self.reads_left -= 1;
+                    match self.creators.iter_mut().find(|(a, _)| *a == f.this) {
+                        Some((_, n)) => *n += 1,
+                        None => self.creators.push((f.this, 1)),
+                    }
                     Some(
                         f.this
                             .create(self.state.nonce(f.this).saturating_add(index)),

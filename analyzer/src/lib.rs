@@ -41,7 +41,9 @@ pub use instantiate::{
 };
 pub use interpret::{AnalysisLimits, analyze_entry};
 pub use location_set::LocationSet;
-pub use stale::{revise_stale_assumptions, widen_stale_loads};
+pub use stale::{
+    BumpedNonces, NonceBumps, revise_stale_assumptions, revise_stale_nonces, widen_stale_loads,
+};
 pub use summary::{CallInput, CallKind, ContractSummary, Effect, EntryKey, EntrySummary};
 
 /// Predicts access sets; holds the concurrent summary cache (keyed by code hash).

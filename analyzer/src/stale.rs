@@ -7,6 +7,11 @@
 //! contract widening (reason [`WideningReason::StaleLoad`]) wherever an earlier prediction
 //! may write a location that a later one loaded.
 //!
+//! Addresses that CREATE gives are numbered by the creating account's nonce. When an earlier
+//! transaction of the block creates from the same account (a factory called twice), the
+//! pre-state's nonce names the wrong contracts: [`revise_stale_nonces`] predicts such a
+//! transaction again with the nonces the earlier predictions leave ([`BumpedNonces`]).
+//!
 //! A summary analysed for one frame may also take storage values from the pre-state to
 //! decide its branches and loop bounds ([`Prediction::assumed`]). When an earlier prediction
 //! may write one of those, the whole prediction may be wrong, so the transaction is predicted
@@ -18,11 +23,92 @@
 //! business: it is not taken from the pre-state.
 
 use alloy_primitives::{
-    Address,
-    map::{AddressHashSet, HashSet},
+    Address, B256, Bytes, U256,
+    map::{AddressHashMap, AddressHashSet, HashSet},
 };
 
-use crate::{Location, Prediction, Widening, WideningDetail, WideningReason};
+use crate::{Location, Prediction, StateView, Widening, WideningDetail, WideningReason};
+
+/// A pre-state whose nonces are moved on by the contracts earlier transactions create.
+pub struct BumpedNonces<'a> {
+    /// The pre-state.
+    pub state: &'a dyn StateView,
+    /// Per account, how many contracts earlier transactions create from it.
+    pub bumps: &'a [(Address, u64)],
+}
+
+impl StateView for BumpedNonces<'_> {
+    fn code(&self, address: Address) -> Option<Bytes> {
+        self.state.code(address)
+    }
+    fn code_hash(&self, address: Address) -> Option<B256> {
+        self.state.code_hash(address)
+    }
+    fn storage(&self, address: Address, slot: U256) -> U256 {
+        self.state.storage(address, slot)
+    }
+    fn balance(&self, address: Address) -> U256 {
+        self.state.balance(address)
+    }
+    fn nonce(&self, address: Address) -> u64 {
+        let bump = self.bumps.iter().find(|(a, _)| *a == address);
+        let nonce = self.state.nonce(address);
+        bump.map_or(nonce, |(_, n)| nonce.saturating_add(*n))
+    }
+}
+
+/// The nonce bumps of one transaction: how many contracts earlier transactions of the block
+/// create from each account it creates from.
+pub type NonceBumps = Vec<(Address, u64)>;
+
+/// Walks the block in order and predicts again, with `predict_bumped` (index and the nonce
+/// bumps that apply to it → a prediction against [`BumpedNonces`]), every transaction that
+/// creates from an account earlier predictions also create from, and keeps the union of both
+/// predictions (an earlier creation may revert). Counts come from the
+/// predictions as they were first made (a prediction made again without its storage
+/// assumptions may list creations of paths the first ruled out). Contracts created by
+/// whole-state predictions that do not list them are not counted. Returns the bumps of each
+/// transaction predicted again, in block order, for a later pass that predicts it once more
+/// ([`revise_stale_assumptions`]).
+///
+/// ```
+/// use alloy_primitives::Address;
+/// use foresight_analyzer::{Prediction, revise_stale_nonces};
+///
+/// let factory = Address::repeat_byte(7);
+/// let deploy = Prediction { creators: vec![(factory, 2)], ..Prediction::default() };
+/// let mut block = vec![deploy.clone(), Prediction::default(), deploy];
+/// let again = revise_stale_nonces(&mut block, |_, _| Prediction::default());
+/// assert_eq!(again, vec![(2, vec![(factory, 2)])]);
+/// ```
+pub fn revise_stale_nonces(
+    predictions: &mut [Prediction],
+    mut predict_bumped: impl FnMut(usize, &[(Address, u64)]) -> Prediction,
+) -> Vec<(usize, NonceBumps)> {
+    let mut created: AddressHashMap<u64> = AddressHashMap::default();
+    let mut again = Vec::new();
+    for (i, p) in predictions.iter_mut().enumerate() {
+        let creators = std::mem::take(&mut p.creators);
+        let bumps: NonceBumps = creators
+            .iter()
+            .filter_map(|(a, _)| created.get(a).map(|n| (*a, *n)))
+            .collect();
+        for &(a, n) in &creators {
+            *created.entry(a).or_default() += n;
+        }
+        if bumps.is_empty() {
+            p.creators = creators;
+            continue;
+        }
+        // An earlier creation may revert and leave the nonce where it was: the prediction
+        // keeps what the pre-state's nonce named too.
+        let first = std::mem::take(p);
+        *p = predict_bumped(i, &bumps);
+        p.absorb(first);
+        again.push((i, bumps));
+    }
+    again
+}
 
 /// Walks the block in order and predicts again, with `predict_plainly` (index → a prediction
 /// without assumptions, such as [`crate::Analyzer::predict_without_assumptions`]), every

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use alloy_primitives::{Address, Bytes, U256, hex, keccak256};
 use foresight_analyzer::{
-    Analyzer, BlockContext, EntryKey, Location, LocationSet, StateView, TxInput, Widening,
-    WideningReason,
+    Analyzer, BlockContext, BumpedNonces, EntryKey, Location, LocationSet, StateView, TxInput,
+    Widening, WideningReason, revise_stale_nonces,
 };
 
 #[derive(Default)]
@@ -588,4 +588,40 @@ fn a_slot_an_earlier_call_wrote_is_not_read_from_the_pre_state() {
     assert!(p.access.widenings.contains(&Widening::Everything {
         reason: WideningReason::UnresolvedCallTarget
     }));
+}
+
+#[test]
+fn a_factory_called_again_in_the_block_creates_at_the_next_nonce() {
+    // F creates an empty contract per call. Two transactions call F: the second one's
+    // contract is numbered after the first one's, not by F's pre-state nonce (which it still
+    // names, in case the first one reverts).
+    let f = Address::repeat_byte(0x5f);
+    let mut st = Mem::default();
+    // CREATE(0, 0, 0)
+    st.code.insert(f, hex!("600060006000f000").to_vec().into());
+    st.nonce.insert(f, 9);
+    let tx = TxInput {
+        from: A,
+        to: Some(f),
+        ..Default::default()
+    };
+    let an = Analyzer::new();
+    let context = block();
+    let mut preds = vec![
+        an.predict(&tx, &context, &st),
+        an.predict(&tx, &context, &st),
+    ];
+    assert_eq!(preds[1].creators, vec![(f, 1)]);
+    let again = revise_stale_nonces(&mut preds, |_, bumps| {
+        an.predict(&tx, &context, &BumpedNonces { state: &st, bumps })
+    });
+    assert_eq!(again, vec![(1, vec![(f, 1)])]);
+    let creates = |i: usize, nonce: u64| {
+        preds[i]
+            .access
+            .writes
+            .contains(&Location::code(f.create(nonce)))
+    };
+    assert!(creates(0, 9) && !creates(0, 10));
+    assert!(creates(1, 10) && creates(1, 9));
 }
