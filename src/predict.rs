@@ -102,18 +102,18 @@ pub fn predict_block(analyzer: &Analyzer, block: &Block) -> Vec<Prediction> {
     // `revise_stale_nonces`) when it is predicted once more without its assumptions.
     revise_stale_assumptions(&mut predictions, |i| {
         let tx = tx_input(&block.transactions[i]);
-        match bumped.binary_search_by_key(&i, |(j, _)| *j) {
-            Ok(k) => {
-                let bumped_view = BumpedNonces {
-                    state: &view,
-                    bumps: &bumped[k].1,
-                };
-                let mut p = analyzer.predict_without_assumptions(&tx, &context, &bumped_view);
-                p.absorb(analyzer.predict_without_assumptions(&tx, &context, &view));
-                p
-            }
-            Err(_) => analyzer.predict_without_assumptions(&tx, &context, &view),
-        }
+        let plain = analyzer.predict_without_assumptions(&tx, &context, &view);
+        let Ok(k) = bumped.binary_search_by_key(&i, |(j, _)| *j) else {
+            return plain;
+        };
+        let bumps = &bumped[k].1;
+        let view = BumpedNonces {
+            state: &view,
+            bumps,
+        };
+        let mut p = analyzer.predict_without_assumptions(&tx, &context, &view);
+        p.absorb(plain);
+        p
     });
     widen_stale_loads(&mut predictions);
     predictions
