@@ -18,8 +18,8 @@ pub const MAX_MEM_ENTRIES: usize = 48;
 pub const MAX_READ: u32 = 2048;
 /// The extent assumed for a CALLDATACOPY of symbolic length.
 pub const DYN_EXTENT: u32 = 1 << 16;
-/// Most guards a state keeps (later branches on the sender are not recorded).
-pub const MAX_GUARDS: usize = 4;
+/// Most guards a state keeps (later branches are not recorded).
+pub const MAX_GUARDS: usize = 12;
 /// Most stored values a state keeps for later loads (see [`State::stored_values`]).
 pub const MAX_STORED_VALUES: usize = 8;
 /// Where Solidity keeps its free-memory pointer.
@@ -120,7 +120,8 @@ pub struct State {
     /// states of one path until one of them writes: most blocks never touch memory, so a
     /// state's copy and its comparison with the states kept at a join point are cheap.
     pub mem: Rc<Vec<MemEntry>>,
-    /// The branches on the sender this path took, oldest first.
+    /// The branches this path took on the sender, or (in an analysis specialised to a frame's
+    /// calldata) on two of its inputs, oldest first.
     pub guards: Vec<Guard>,
     /// Whether this path made a call or creation that may re-enter and change any slot: past
     /// that, storage no longer holds its pre-state values. Kept only by an analysis that
@@ -136,9 +137,23 @@ pub struct State {
     /// (a struct written and then read back within one call). A store to a slot that may be
     /// the same drops the older value.
     pub stored_values: Vec<(Expr, Expr)>,
+    /// One more than the highest index, in the summary's effects, of a call or creation
+    /// this path made (0: none yet): a path that makes one whose index is lower runs the
+    /// summary's calls out of their listed order.
+    pub last_call: u32,
 }
 
 impl State {
+    /// Whether `other` holds the same stack, memory and storage knowledge (its guards aside).
+    pub fn same_but_guards(&self, other: &State) -> bool {
+        self.stack == other.stack
+            && self.mem == other.mem
+            && self.last_call == other.last_call
+            && self.dirty == other.dirty
+            && self.stored == other.stored
+            && self.stored_values == other.stored_values
+    }
+
     /// Pops a value (⊤ on underflow: the path may have come through a join that lost depth).
     pub fn pop(&mut self) -> Expr {
         self.stack.pop().unwrap_or(TOP)
@@ -158,7 +173,7 @@ impl State {
             .unwrap_or(TOP)
     }
 
-    /// Records a branch on the sender (up to [`MAX_GUARDS`]).
+    /// Records a branch the path took (up to [`MAX_GUARDS`]).
     pub fn guard(&mut self, g: Guard) {
         if self.guards.len() < MAX_GUARDS && !self.guards.contains(&g) {
             self.guards.push(g);
@@ -335,6 +350,7 @@ impl State {
                 dirty: self.dirty || other.dirty,
                 stored: union(&self.stored, &other.stored),
                 stored_values: common_values(&self.stored_values, &other.stored_values),
+                last_call: self.last_call.max(other.last_call),
             };
         }
         let common = self
@@ -387,6 +403,7 @@ impl State {
             dirty: self.dirty || other.dirty,
             stored: union(&self.stored, &other.stored),
             stored_values: common_values(&self.stored_values, &other.stored_values),
+            last_call: self.last_call.max(other.last_call),
         }
     }
 
@@ -394,6 +411,7 @@ impl State {
     pub fn subsumes(&self, other: &State, pool: &Pool, pc: u32) -> bool {
         // Allocation-free form of `self.join(other) == *self`.
         if self.stack.len() > other.stack.len()
+            || other.last_call > self.last_call
             || other.dirty && !self.dirty
             || !other.stored.iter().all(|e| self.stored.contains(e))
             || !self

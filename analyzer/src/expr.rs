@@ -7,6 +7,7 @@
 
 use std::fmt::{self, Write as _};
 
+use crate::summary::Guard;
 use alloy_primitives::{U256, keccak256, map::HashMap};
 use revm::interpreter::instructions::i256::{i256_cmp, i256_div, i256_mod};
 use serde::Serialize;
@@ -512,6 +513,52 @@ impl Pool {
         (self.is_sender(x) || self.is_sender(y))
             && !deps_of(&self.deps, x).has(Deps::TOP)
             && !deps_of(&self.deps, y).has(Deps::TOP)
+    }
+
+    /// Whether `cond` is non-zero on a path that took `guards`, when one of them branched on
+    /// the same condition (or its negation): `None` if none did. Only a condition on the
+    /// frame's inputs alone is decided so: one that reads storage may have changed between
+    /// the two branches (a store the path could not track leaves the same expression).
+    pub fn decided_by(&self, cond: Expr, guards: &[Guard]) -> Option<bool> {
+        if deps_of(&self.deps, cond).has(Deps(Deps::TOP.0 | Deps::SLOAD.0 | Deps::RETURNED.0)) {
+            return None;
+        }
+        let (base, negated) = self.strip_negations(cond);
+        guards.iter().find_map(|g| {
+            let (b, n) = self.strip_negations(g.cond);
+            (b == base).then_some(g.holds ^ (n != negated))
+        })
+    }
+
+    /// `e` without its ISZERO wrappers, and whether there was an odd number of them.
+    fn strip_negations(&self, mut e: Expr) -> (Expr, bool) {
+        let mut negated = false;
+        while let Node::Un(UnOp::IsZero, x) = self.node(e) {
+            e = *x;
+            negated = !negated;
+        }
+        (e, negated)
+    }
+
+    /// Whether `e` is decided by the frame's calldata and environment alone (no ⊤, storage
+    /// value or returned word), in an analysis specialised to a frame's calldata.
+    pub fn is_input_condition(&self, e: Expr) -> bool {
+        let mut e = e;
+        while let Node::Un(UnOp::IsZero, x) = self.node(e) {
+            e = *x;
+        }
+        let Node::Bin(BinOp::Eq | BinOp::Lt | BinOp::Gt, x, y) = self.node(e) else {
+            return false;
+        };
+        if self.as_const(*x).is_some() || self.as_const(*y).is_some() {
+            return false;
+        }
+        let d = deps_of(&self.deps, e);
+        self.known.frame.is_some()
+            && d.has(Deps::INPUT)
+            && !d.has(Deps::TOP)
+            && !d.has(Deps::SLOAD)
+            && !d.has(Deps::RETURNED)
     }
 
     /// Whether `e` is CALLER or ORIGIN, maybe masked to an address.

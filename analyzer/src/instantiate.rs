@@ -263,6 +263,8 @@ struct Frame<'t> {
     /// How many writes the transaction had listed when this frame started: the storage
     /// those name no longer holds its pre-state values here.
     written_before: usize,
+    /// The frame's number in the transaction (set when it is instantiated).
+    serial: u32,
 }
 
 impl Frame<'_> {
@@ -282,6 +284,29 @@ impl Frame<'_> {
 }
 
 /// Per-transaction instantiation state.
+/// Pre-state a pass read that the transaction may have changed first (see
+/// [`Inst::stale_reads`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StaleReads {
+    /// Accounts whose frames' returned words are not read from their storage.
+    pub(crate) accounts: Vec<Address>,
+    /// Slots not read from the pre-state.
+    pub(crate) slots: Vec<Location>,
+}
+
+impl StaleReads {
+    /// Whether there is nothing to distrust.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.accounts.is_empty() && self.slots.is_empty()
+    }
+
+    /// Adds `other`'s accounts and slots.
+    pub(crate) fn extend(&mut self, other: StaleReads) {
+        self.accounts.extend(other.accounts);
+        self.slots.extend(other.slots);
+    }
+}
+
 pub(crate) struct Inst<'a> {
     cache: &'a Cache,
     limits: &'a AnalysisLimits,
@@ -333,6 +358,24 @@ pub(crate) struct Inst<'a> {
     created: Vec<Address>,
     /// See [`Prediction::creators`].
     creators: Vec<(Address, u64)>,
+    /// Accounts whose frames returned a word read from their storage that was taken as
+    /// known (their storage was not yet written when the frame was instantiated).
+    trusted_returns: Vec<Address>,
+    /// Accounts whose storage the transaction writes (as found by an earlier run of this
+    /// pass): a word their frames return from storage may be stale wherever the frame runs.
+    stale_storage: Vec<Address>,
+    /// Pre-state values frames took as known, with the number of the frame.
+    known_loads: Vec<(Location, u32)>,
+    /// Storage writes, with the number of the frame that made them.
+    storage_writes: Vec<(Location, u32)>,
+    /// Slots another frame of the transaction writes (as found by an earlier run of this
+    /// pass): their pre-state values are not taken as known.
+    stale_slots: Vec<Location>,
+    /// The call depth of each frame, by number.
+    frame_depths: Vec<u32>,
+    /// Whether a summary instantiated makes its calls out of the order it lists them (see
+    /// [`crate::EntrySummary::ordered`]): frames instantiated later may then run earlier.
+    unordered: bool,
 }
 
 /// The words a frame returned (`None`: not known), and the storage it loaded from the
@@ -396,6 +439,11 @@ struct FrameEnv<'x, 't> {
     /// values. (The frame's own writes are not among them: their order against its loads is
     /// its summary's business.)
     written: &'x [Location],
+    /// Slots whose pre-state values another frame of the transaction may have changed before
+    /// this one reads them (see [`Inst::stale_reads`]).
+    stale: &'x [Location],
+    /// Pre-state values taken as known, with the number of the frame that took them.
+    known_loads: &'x mut Vec<(Location, u32)>,
     returned: &'x [CallReturn],
 }
 
@@ -460,11 +508,13 @@ impl EvalEnv for FrameEnv<'_, '_> {
 
     fn sload(&mut self, slot: U256) -> Option<U256> {
         let this = self.frame.this;
-        if self.written.contains(&Location::storage(this, slot)) {
+        let location = Location::storage(this, slot);
+        if self.written.contains(&location) || self.stale.contains(&location) {
             // Written earlier in the transaction (a proxy's message sender, set by one call
             // and read by the next): the pre-state value is stale.
             return None;
         }
+        self.known_loads.push((location, self.frame.serial));
         if let Some(&(_, _, v)) = self.memo.iter().find(|(a, s, _)| *a == this && *s == slot) {
             // Recorded again: the first load may have been for a return value never used.
             self.loads.push(Location::storage(this, slot));
@@ -558,7 +608,73 @@ impl<'a> Inst<'a> {
             returned: Vec::new(),
             created: Vec::new(),
             creators: Vec::new(),
+            trusted_returns: Vec::new(),
+            stale_storage: Vec::new(),
+            known_loads: Vec::new(),
+            storage_writes: Vec::new(),
+            stale_slots: Vec::new(),
+            frame_depths: Vec::new(),
+            unordered: false,
         }
+    }
+
+    /// This pass, taking neither a word read from the storage of one of `reads.accounts` as
+    /// returned by their frames, nor one of `reads.slots` from the pre-state (see
+    /// [`Self::stale_reads`]).
+    pub(crate) fn distrusting(mut self, reads: &StaleReads) -> Self {
+        self.stale_storage.clone_from(&reads.accounts);
+        self.stale_slots.clone_from(&reads.slots);
+        self
+    }
+
+    /// What this pass read as the pre-state that the transaction may have changed first.
+    ///
+    /// A frame's loads see the writes of the frames instantiated before it, and its own are
+    /// its summary's business. Two cases escape that:
+    /// - a frame's load of a slot one of its callees writes (a delegate writing the caller's
+    ///   storage): the load may come after the call;
+    /// - when a summary makes its calls out of the order it lists them (a loop calling one
+    ///   site again, paths calling in different orders; see
+    ///   [`crate::EntrySummary::ordered`]), a frame instantiated before another may run after
+    ///   it: a balance read back before the swap that transfers to it. Then every load of a
+    ///   slot another frame writes, and every word of storage a frame returned from an account
+    ///   whose storage the transaction writes, is suspect.
+    ///
+    /// A pass with such reads is run again, distrusting them.
+    pub(crate) fn stale_reads(&self) -> StaleReads {
+        let mut accounts: Vec<Address> = self
+            .trusted_returns
+            .iter()
+            .copied()
+            .filter(|a| {
+                self.unordered
+                    && !self.stale_storage.contains(a)
+                    && self.storage_writes.iter().any(|(l, _)| l.address() == *a)
+            })
+            .collect();
+        accounts.sort_unstable();
+        accounts.dedup();
+        let mut slots: Vec<Location> =
+            self.known_loads
+                .iter()
+                .filter(|&&(l, f)| {
+                    !self.stale_slots.contains(&l)
+                        && self.storage_writes.iter().any(|&(w, g)| {
+                            w == l && g != f && (self.unordered || self.descends(g, f))
+                        })
+                })
+                .map(|&(l, _)| l)
+                .collect();
+        slots.sort_unstable();
+        slots.dedup();
+        StaleReads { accounts, slots }
+    }
+
+    /// Whether frame `g` ran inside frame `f` (was instantiated after it, and every frame
+    /// from `f`'s next to `g` is deeper than `f`).
+    fn descends(&self, g: u32, f: u32) -> bool {
+        let depth = |n: u32| self.frame_depths.get(n as usize).copied().unwrap_or(0);
+        g > f && (f + 1..=g).all(|n| depth(n) > depth(f))
     }
 
     /// Whether the prediction so far widens to the whole state.
@@ -716,6 +832,8 @@ impl<'a> Inst<'a> {
             memo: &mut self.sload_memo,
             loads: &mut self.loads,
             written: &self.writes[..f.written_before.min(self.writes.len())],
+            stale: &self.stale_slots,
+            known_loads: &mut self.known_loads,
             returned: &self.returned,
         };
         run(&mut env, &mut self.memos[d])
@@ -790,6 +908,7 @@ impl<'a> Inst<'a> {
                     },
                     depth: 0,
                     written_before: 0,
+                    serial: 0,
                 };
                 self.run_frame(frame);
             }
@@ -838,6 +957,7 @@ impl<'a> Inst<'a> {
                     data,
                     depth: 0,
                     written_before: 0,
+                    serial: 0,
                 };
                 self.run_frame(frame);
             }
@@ -859,6 +979,8 @@ impl<'a> Inst<'a> {
             }
             self.seen_frames.push(print);
         }
+        f.serial = self.frames;
+        self.frame_depths.push(f.depth);
         self.frames += 1;
         // What earlier frames at this depth (and their callees) returned is not this frame's.
         self.returned.retain(|r| r.depth < f.depth);
@@ -1007,6 +1129,7 @@ impl<'a> Inst<'a> {
             self.everything = true;
             return None;
         }
+        self.unordered |= !summary.ordered;
         // The pre-state values the summary took as known decided its paths: an earlier
         // transaction that writes one invalidates the prediction.
         self.assumed.extend(
@@ -1034,6 +1157,7 @@ impl<'a> Inst<'a> {
                         self.reads.push(l);
                         if matches!(e, Effect::Write(_)) {
                             self.writes.push(l);
+                            self.storage_writes.push((l, f.serial));
                         }
                     }
                     None => {
@@ -1096,22 +1220,32 @@ impl<'a> Inst<'a> {
         // Storage values come from the pre-state: once the transaction may have written this
         // account's storage, a value returned from it may be stale (a balance read back
         // after a transfer), so it stays unknown.
-        let wrote_here = self
-            .writes
-            .iter()
-            .any(|l| l.is_storage() && l.address() == f.this);
+        let wrote_here = self.stale_storage.contains(&f.this)
+            || self
+                .writes
+                .iter()
+                .any(|l| l.is_storage() && l.address() == f.this);
         let before = self.loads.len();
+        let mut trusted = false;
         // Only the words a caller's output region can name (each may read storage).
         let words: Box<[Option<U256>]> = summary
             .returns
             .as_deref()?
             .iter()
             .take(MAX_OUTPUT_WORDS as usize)
-            .map(|&w| match wrote_here && t.reads_storage(w) {
-                true => None,
-                false => self.eval(t, w, &f),
+            .map(|&w| match (wrote_here, t.reads_storage(w)) {
+                (true, true) => None,
+                (false, true) => {
+                    let v = self.eval(t, w, &f);
+                    trusted |= v.is_some();
+                    v
+                }
+                (_, false) => self.eval(t, w, &f),
             })
             .collect();
+        if trusted {
+            self.trusted_returns.push(f.this);
+        }
         let loads = self.loads.split_off(before).into_boxed_slice();
         words
             .iter()
@@ -1258,6 +1392,7 @@ impl<'a> Inst<'a> {
             data,
             depth: f.depth + 1,
             written_before: 0,
+            serial: 0,
         };
         self.run_frame(callee)
     }
@@ -1411,6 +1546,7 @@ impl<'a> Inst<'a> {
             },
             depth: f.depth + 1,
             written_before: 0,
+            serial: 0,
         };
         self.run_frame(frame);
     }

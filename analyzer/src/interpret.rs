@@ -7,8 +7,10 @@
 //! the jump-destination constants on the stack (the context of internal calls), with up to
 //! `max_states_per_point` disjuncts before joining; joins move values to ⊤ (bounded widening),
 //! and the whole walk stops at `max_steps` instructions, recording an `AnalysisBudget` widening.
-//! A branch that compares the sender for equality (`msg.sender == owner`) becomes a guard of
-//! the path; each effect keeps the guards common to the paths that had it. The words an entry
+//! A branch that compares the sender for equality (`msg.sender == owner`), or, in an analysis
+//! specialised to a frame's calldata, compares two inputs that are not constants, becomes a
+//! guard of the path, and decides a later branch on the same condition; each effect keeps the
+//! guards common to the paths that had it. The words an entry
 //! RETURNs are joined into the summary, and each word of a call's one- or two-word output
 //! holds a placeholder for the word it returned (`ret@pc[offset]`), known once instantiation
 //! follows the call.
@@ -87,6 +89,9 @@ struct Interp<'a, 's> {
     seen: HashMap<Effect, usize>,
     steps: u32,
     complete: bool,
+    /// Whether some path makes its calls or creations out of the order the effects list
+    /// them (see [`EntrySummary::ordered`]).
+    unordered: bool,
     creates: u8,
     /// Per expression, once computed: the JUMPDEST it names if it is such a constant
     /// (`None` inside: it is not; `None` outside: not computed yet). Contexts are computed at
@@ -183,6 +188,7 @@ fn analyze(
         guards: Vec::new(),
         seen: HashMap::default(),
         steps: 0,
+        unordered: false,
         complete: true,
         creates: 0,
         tags: Vec::new(),
@@ -230,6 +236,7 @@ fn analyze(
         open: false,
         assumed: it.assumed.into_boxed_slice(),
         storage_branches: it.storage_branches,
+        ordered: !it.unordered,
     };
     summary.open = summary.has_open_effect();
     summary
@@ -278,6 +285,16 @@ impl Interp<'_, '_> {
         } else {
             None
         }
+    }
+
+    /// Notes that the path of `st` made the call or creation at `index` of the effects
+    /// (`None`: past the bound, whose order is not known).
+    fn called(&mut self, st: &mut State, index: Option<usize>) {
+        let index = index.map_or(u32::MAX, |i| u32::try_from(i).unwrap_or(u32::MAX));
+        if st.last_call > index || index == u32::MAX {
+            self.unordered = true;
+        }
+        st.last_call = st.last_call.max(index.saturating_add(1));
     }
 
     /// A path returns `words` (`None`: not a constant number of whole words).
@@ -396,11 +413,11 @@ impl Interp<'_, '_> {
             return;
         }
         // A state that differs from a kept one only in its guards: the paths merge here, so
-        // what follows holds whichever way they branched on the sender.
+        // what follows holds whichever way they branched.
         if let Some(t) = point
             .list
             .iter_mut()
-            .find(|t| t.guards != st.guards && t.stack == st.stack && t.mem == st.mem)
+            .find(|t| t.guards != st.guards && t.same_but_guards(&st))
         {
             t.guards.retain(|g| st.guards.contains(g));
             self.work.push(Work::Run(pc, t.clone()));
@@ -747,9 +764,11 @@ impl Interp<'_, '_> {
                         value,
                         input,
                     };
-                    if let Some(i) = self.effect(call, &st.guards) {
+                    let index = self.effect(call, &st.guards);
+                    if let Some(i) = index {
                         self.call_sites.push((i as u32, pc as u32));
                     }
+                    self.called(&mut st, index);
                     self.call_output(&mut st, pc, out_off, out_len);
                     st.dirty |= self.storage.is_some() && kind != CallKind::StaticCall;
                     st.push(TOP);
@@ -780,7 +799,7 @@ impl Interp<'_, '_> {
                         Some(salt) => self.create2_address(salt, &init),
                         None => TOP,
                     };
-                    self.effect(
+                    let index = self.effect(
                         Effect::Create {
                             value,
                             salt,
@@ -789,6 +808,7 @@ impl Interp<'_, '_> {
                         },
                         &st.guards,
                     );
+                    self.called(&mut st, index);
                     self.creates = self.creates.saturating_add(1);
                     st.dirty |= self.storage.is_some();
                     st.push(address);
@@ -806,13 +826,20 @@ impl Interp<'_, '_> {
                 opcode::JUMPI => {
                     let t = st.pop();
                     let c = st.pop();
-                    match self.pool.as_const(c) {
+                    let decided = self
+                        .pool
+                        .as_const(c)
+                        .map(|c| !c.is_zero())
+                        .or_else(|| self.pool.decided_by(c, &st.guards));
+                    match decided.map(|taken| U256::from(taken as u8)) {
                         Some(c) if !c.is_zero() => {
                             self.jump(t, st);
                             return true;
                         }
                         Some(_) => {}
-                        None if self.pool.is_sender_condition(c) => {
+                        None if self.pool.is_sender_condition(c)
+                            || self.pool.is_input_condition(c) =>
+                        {
                             let mut taken = st.clone();
                             taken.guard(Guard {
                                 cond: c,

@@ -120,13 +120,9 @@ impl Analyzer {
         state: &dyn StateView,
         assume_storage: bool,
     ) -> Prediction {
-        let (cache, limits) = (&self.cache, &self.limits);
         // The general pass gives up at the first frame certain to widen to the whole state:
         // the second pass below replaces it.
-        let mut inst =
-            instantiate::Inst::new(cache, limits, state, block, tx.from, false, assume_storage)
-                .giving_up_early();
-        inst.transaction(tx);
+        let inst = self.instantiate(tx, block, state, false, assume_storage);
         if !inst.everything() {
             return inst.finish();
         }
@@ -136,10 +132,44 @@ impl Analyzer {
         // transaction touches than the general one (it resolves frames the general summaries
         // leave open), which is what the executor follows when it speculates such a
         // transaction, and it names the cause that remains.
-        let mut inst =
-            instantiate::Inst::new(cache, limits, state, block, tx.from, true, assume_storage);
-        inst.transaction(tx);
-        inst.finish()
+        self.instantiate(tx, block, state, true, assume_storage)
+            .finish()
+    }
+
+    /// One pass over `tx` (the general one, giving up early, unless `specialise`), run again
+    /// while it read pre-state values the transaction may have changed first (see
+    /// `Inst::stale_reads`); each run distrusts what the runs before it found.
+    fn instantiate<'a>(
+        &'a self,
+        tx: &TxInput,
+        block: &'a BlockContext,
+        state: &'a dyn StateView,
+        specialise: bool,
+        assume_storage: bool,
+    ) -> instantiate::Inst<'a> {
+        let mut distrusted = instantiate::StaleReads::default();
+        loop {
+            let inst = instantiate::Inst::new(
+                &self.cache,
+                &self.limits,
+                state,
+                block,
+                tx.from,
+                specialise,
+                assume_storage,
+            )
+            .distrusting(&distrusted);
+            let mut inst = match specialise {
+                true => inst,
+                false => inst.giving_up_early(),
+            };
+            inst.transaction(tx);
+            let stale = inst.stale_reads();
+            if stale.is_empty() || inst.everything() {
+                return inst;
+            }
+            distrusted.extend(stale);
+        }
     }
 
     /// The summary of every dispatched entry of `code` (cached per code hash).

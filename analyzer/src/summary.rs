@@ -151,6 +151,11 @@ pub struct EntrySummary {
     /// frame's storage from the pre-state decides it, and may drop the effects of the side
     /// not taken (see [`crate::interpret::analyze_frame`]).
     pub storage_branches: bool,
+    /// Whether every path makes its calls and creations in the order the effects list them
+    /// (no loop calls one site twice, no path calls a later-listed site before an earlier
+    /// one). Instantiation follows the list: only then do the frames it instantiates first
+    /// run first.
+    pub ordered: bool,
 }
 
 impl EntrySummary {

@@ -50,8 +50,12 @@ fn asm(src: &str) -> Vec<u8> {
 
 fn check(src: &str, key: EntryKey, expected: &str) {
     let code = Bytes::from(asm(src));
-    let s = Analyzer::new().entry_summary(&code, key);
-    let got = s.lines().join("\n");
+    assert_lines(&Analyzer::new().entry_summary(&code, key), expected);
+}
+
+/// Asserts that `summary`'s effect lines are `expected`'s non-empty lines, trimmed.
+fn assert_lines(summary: &foresight_analyzer::EntrySummary, expected: &str) {
+    let got = summary.lines().join("\n");
     let want = expected
         .lines()
         .map(str::trim)
@@ -378,13 +382,7 @@ fn check_with_storage(src: &str, storage: &[(u64, u64)], expected: &str) -> Vec<
     let code = Code::new(Bytes::from(asm(src)));
     let limits = AnalysisLimits::default();
     let s = analyze_frame(&code, EntryKey::Empty, facts, &limits, Some(&mut read));
-    let got = s.lines().join("\n");
-    let want: Vec<&str> = expected
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
-    assert_eq!(got, want.join("\n"), "\n--- got ---\n{got}\n");
+    assert_lines(&s, expected);
     s.assumed.iter().map(|(slot, _)| slot.to::<u64>()).collect()
 }
 
@@ -423,4 +421,71 @@ fn storage_a_path_stored_to_or_called_out_from_is_not_taken_from_the_pre_state()
         "call 0x9 value=0x0 input=[]\nread 0x4\nwrite 0x5",
     );
     assert!(assumed.is_empty());
+}
+
+/// Like [`check`], for an analysis specialised to the shape of `calldata` (see
+/// [`FrameFacts::shape`](foresight_analyzer::expr::FrameFacts::shape): addresses and amounts
+/// stay symbolic).
+fn check_shaped(src: &str, calldata: &[u8], expected: &str) {
+    use alloy_primitives::U256;
+    use foresight_analyzer::{AnalysisLimits, Code, expr::FrameFacts, interpret::analyze_frame};
+    let facts = FrameFacts::shape(calldata, None, Some(U256::ZERO));
+    let code = Code::new(Bytes::from(asm(src)));
+    let s = analyze_frame(
+        &code,
+        EntryKey::Any,
+        facts,
+        &AnalysisLimits::default(),
+        None,
+    );
+    assert_lines(&s, expected);
+}
+
+#[test]
+fn a_shape_guards_branches_on_its_calldata_and_decides_them_again() {
+    // v = cd[4] < cd[0x24] ? 0x0b : 0x0a; then the same test again: sstore(v + 0x20) if it
+    // holds, sstore(v + 0x10) if not. The second test repeats the first, so only two of the
+    // four combinations can run: 0x2b and 0x1a (not 0x1b or 0x2a).
+    let src = "PUSH1 0x24 CALLDATALOAD PUSH1 0x04 CALLDATALOAD LT @lo JUMPI \
+               PUSH1 0x0a @join JUMP \
+               lo: PUSH1 0x0b \
+               join: PUSH1 0x24 CALLDATALOAD PUSH1 0x04 CALLDATALOAD LT @lo2 JUMPI \
+               PUSH1 0x10 ADD PUSH1 0x01 SWAP1 SSTORE STOP \
+               lo2: PUSH1 0x20 ADD PUSH1 0x01 SWAP1 SSTORE STOP";
+    // Two addresses: the shape keeps neither.
+    let mut calldata = vec![0x12, 0x34, 0x56, 0x78];
+    calldata.extend([0xaa; 32]);
+    calldata.extend([0xbb; 32]);
+    check_shaped(
+        src,
+        &calldata,
+        "write 0x1a unless (cd[0x4] < cd[0x24])
+         write 0x2b if (cd[0x4] < cd[0x24])",
+    );
+    // The general summary knows nothing of the calldata it will see: no guards.
+    check(
+        src,
+        EntryKey::Any,
+        "write 0x1a
+         write 0x1b
+         write 0x2a
+         write 0x2b",
+    );
+}
+
+#[test]
+fn paths_that_differ_in_what_they_stored_do_not_merge_for_sharing_a_stack() {
+    // if !(number < timestamp) { slot0 = 7 }; then read the slot slot0 names. Both paths
+    // reach the join with the same stack and memory and different guards; merging them
+    // there would keep one path's stored value and lose the other's read.
+    let src = "TIMESTAMP NUMBER LT @a JUMPI PUSH1 0x07 PUSH1 0x00 SSTORE \
+               a: PUSH1 0x00 SLOAD SLOAD POP STOP";
+    check_with_storage(
+        src,
+        &[(0, 5)],
+        "read 0x0
+         read 0x5 if (number < timestamp)
+         read 0x7 unless (number < timestamp)
+         write 0x0 unless (number < timestamp)",
+    );
 }

@@ -625,3 +625,89 @@ fn a_factory_called_again_in_the_block_creates_at_the_next_nonce() {
     assert!(creates(0, 9) && !creates(0, 10));
     assert!(creates(1, 10) && creates(1, 9));
 }
+
+/// `CALL(gas, to, 0, 0, len, 0, 32)` with the 4-byte `selector` as calldata (`len` 4; none:
+/// 0), its success flag popped; `to` is the word at memory 0 (what an earlier call returned)
+/// when `None`.
+fn call_code(to: Option<Address>, selector: Option<[u8; 4]>) -> Vec<u8> {
+    let mut c = Vec::new();
+    if let Some(sel) = selector {
+        // mstore(0, selector << 224)
+        c.push(0x63);
+        c.extend(sel);
+        c.extend([0x60, 0xe0, 0x1b, 0x60, 0x00, 0x52]);
+    }
+    let len = if selector.is_some() { 4 } else { 0 };
+    c.extend([0x60, 0x20, 0x60, 0x00, 0x60, len, 0x60, 0x00, 0x60, 0x00]);
+    match to {
+        Some(a) => {
+            c.push(0x73);
+            c.extend(a.as_slice());
+        }
+        None => c.extend([0x60, 0x00, 0x51]),
+    }
+    c.extend([0x5a, 0xf1, 0x50]);
+    c
+}
+
+const GET: [u8; 4] = [0x11; 4];
+const SET: [u8; 4] = [0x22; 4];
+
+/// A holder of an address: `GET` returns slot 0, `SET` stores 1 there.
+fn holder() -> Bytes {
+    hex!(
+        "600035" "60e01c" "80" "6311111111" "14" "601a" "57" "6322222222" "14" "6026" "57" "00"
+        "5b" "600054" "600052" "60206000f3" "5b" "600160005500"
+    )
+    .to_vec()
+    .into()
+}
+
+#[test]
+fn a_getter_instantiated_before_the_call_that_runs_first_is_not_trusted() {
+    // P, with calldata: SET on H, then back to the path without calldata, which GETs H's
+    // slot 0 and calls the address it returns. The summary lists the GET first (its path is
+    // found first), so instantiation reaches it before the SET: the pre-state's Q is stale
+    // on the path that runs (which calls 0x01).
+    let (h, q) = (Address::repeat_byte(0x5a), Address::repeat_byte(0x5b));
+    let mut st = Mem::default();
+    st.code.insert(h, holder());
+    st.code.insert(q, hex!("600160005500").to_vec().into());
+    st.storage
+        .insert((h, U256::ZERO), U256::from_be_slice(q.as_slice()));
+    // CALLDATASIZE ? goto set : fall into get
+    let mut p_code = vec![0x36, 0x60, 0x00, 0x57, 0x5b];
+    p_code.extend(call_code(Some(h), Some(GET)));
+    p_code.extend(call_code(None, None));
+    p_code.push(0x00);
+    p_code[2] = u8::try_from(p_code.len()).unwrap();
+    p_code.push(0x5b);
+    p_code.extend(call_code(Some(h), Some(SET)));
+    p_code.extend([0x60, 0x04, 0x56]);
+    st.code.insert(P, p_code.into());
+    let tx = TxInput {
+        from: A,
+        to: Some(P),
+        input: vec![1].into(),
+        ..Default::default()
+    };
+    let p = Analyzer::new().predict(&tx, &block(), &st);
+    assert!(
+        !p.access.reads.contains(&Location::code(q)) || p.access.is_everything(),
+        "followed the stale getter: {:?}",
+        p.access
+    );
+    assert!(p.access.is_everything(), "{:?}", p.access);
+
+    // The same calls in the order they run (GET, call what it returned, SET): the getter's
+    // answer is the pre-state's, and the prediction follows it.
+    let mut p_code = call_code(Some(h), Some(GET));
+    p_code.extend(call_code(None, None));
+    p_code.extend(call_code(Some(h), Some(SET)));
+    p_code.push(0x00);
+    st.code.insert(P, p_code.into());
+    let p = Analyzer::new().predict(&tx, &block(), &st);
+    assert!(!p.access.is_everything(), "{:?}", p.details);
+    assert!(p.access.may_write(&Location::storage(q, U256::ZERO)));
+    assert!(p.access.may_write(&Location::storage(h, U256::ZERO)));
+}
