@@ -502,10 +502,7 @@ impl Pool {
     /// owner`) that instantiation can decide. Order comparisons (balances, allowances) are not
     /// guards: the pre-state's values may have changed before the transaction reads them.
     pub fn is_sender_condition(&self, e: Expr) -> bool {
-        let mut e = e;
-        while let Node::Un(UnOp::IsZero, x) = self.node(e) {
-            e = *x;
-        }
+        let (e, _) = self.strip_negations(e);
         let Node::Bin(BinOp::Eq, x, y) = self.node(e) else {
             return false;
         };
@@ -543,10 +540,7 @@ impl Pool {
     /// Whether `e` is decided by the frame's calldata and environment alone (no ⊤, storage
     /// value or returned word), in an analysis specialised to a frame's calldata.
     pub fn is_input_condition(&self, e: Expr) -> bool {
-        let mut e = e;
-        while let Node::Un(UnOp::IsZero, x) = self.node(e) {
-            e = *x;
-        }
+        let (e, _) = self.strip_negations(e);
         let Node::Bin(BinOp::Eq | BinOp::Lt | BinOp::Gt, x, y) = self.node(e) else {
             return false;
         };

@@ -831,12 +831,12 @@ impl Interp<'_, '_> {
                         .as_const(c)
                         .map(|c| !c.is_zero())
                         .or_else(|| self.pool.decided_by(c, &st.guards));
-                    match decided.map(|taken| U256::from(taken as u8)) {
-                        Some(c) if !c.is_zero() => {
+                    match decided {
+                        Some(true) => {
                             self.jump(t, st);
                             return true;
                         }
-                        Some(_) => {}
+                        Some(false) => {}
                         None if self.pool.is_sender_condition(c)
                             || self.pool.is_input_condition(c) =>
                         {
