@@ -366,7 +366,8 @@ pub(crate) struct Inst<'a> {
     stale_storage: Vec<Address>,
     /// Pre-state values frames took as known, with the number of the frame.
     known_loads: Vec<(Location, u32)>,
-    /// Storage writes, with the number of the frame that made them.
+    /// The storage writes among `writes` (the only ones), with the number of the frame that
+    /// made them.
     storage_writes: Vec<(Location, u32)>,
     /// Slots another frame of the transaction writes (as found by an earlier run of this
     /// pass): their pre-state values are not taken as known.
@@ -799,9 +800,10 @@ impl<'a> Inst<'a> {
             && (self.access.widenings.iter().any(|w| match w {
                 Widening::Contract { address: a, .. } => *a == address,
                 Widening::Everything { .. } => true,
-            }) || slots
-                .iter()
-                .any(|&(slot, _)| self.writes.contains(&Location::storage(address, slot))))
+            }) || slots.iter().any(|&(slot, _)| {
+                let l = Location::storage(address, slot);
+                self.storage_writes.iter().any(|(w, _)| *w == l)
+            }))
     }
 
     /// The memo of `f`'s depth, begun for a new frame when `begin` (table of `len` nodes).
@@ -1222,9 +1224,9 @@ impl<'a> Inst<'a> {
         // after a transfer), so it stays unknown.
         let wrote_here = self.stale_storage.contains(&f.this)
             || self
-                .writes
+                .storage_writes
                 .iter()
-                .any(|l| l.is_storage() && l.address() == f.this);
+                .any(|(l, _)| l.address() == f.this);
         let before = self.loads.len();
         let mut trusted = false;
         // Only the words a caller's output region can name (each may read storage).
