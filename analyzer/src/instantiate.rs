@@ -34,6 +34,10 @@ pub const MAX_FRAMES: u32 = 64;
 pub const MAX_STATE_READS: u32 = 512;
 /// Most frames per transaction analysed again with their own calldata.
 pub const MAX_SPECIALISED: u32 = 8;
+/// Most frames per transaction whose storage-aware summary is asked for (counted apart from
+/// [`MAX_SPECIALISED`]: whether such a summary is asked depends on what the cache learnt, and
+/// the frames specialised to their calldata must not).
+pub const MAX_STORAGE_AWARE: u32 = 8;
 /// Disjuncts kept per program point when a frame is analysed with its own calldata: enough
 /// for the iterations of a loop over a calldata array to stay apart.
 const SPECIALISED_STATES_PER_POINT: usize = 16;
@@ -319,6 +323,8 @@ pub(crate) struct Inst<'a> {
     frames: u32,
     /// Frames analysed again with their own calldata.
     specialised: u32,
+    /// Frames whose storage-aware summary was asked for.
+    storage_aware: u32,
     /// Whether frames whose general summary leaves something open are analysed with their
     /// own calldata (the second pass, for a transaction the general summaries widen to the
     /// whole state).
@@ -593,6 +599,7 @@ impl<'a> Inst<'a> {
             reads_left: MAX_STATE_READS,
             frames: 0,
             specialised: 0,
+            storage_aware: 0,
             specialise,
             assume_storage,
             give_up_early: false,
@@ -1092,12 +1099,12 @@ impl<'a> Inst<'a> {
             && summary.complete
             && !summary.open
             && f.data.size_known
-            && self.specialised < MAX_SPECIALISED
+            && self.storage_aware < MAX_STORAGE_AWARE
             && f.entry.storage_may_decide(f.key)
         {
             // A closed summary whose branches read fixed slots (a fee rate, a pause flag):
             // with the storage known, the side not taken drops its effects.
-            self.specialised += 1;
+            self.storage_aware += 1;
             let facts =
                 FrameFacts::selector_with_storage(&f.data.bytes, f.data.mask.as_deref(), f.value);
             let mut read = pre_state_reader(self.state, f.this, &mut self.reads_left);

@@ -10,6 +10,9 @@ use foresight_analyzer::{
     Widening, WideningReason, revise_stale_nonces,
 };
 
+mod common;
+use common::asm;
+
 #[derive(Default)]
 struct Mem {
     code: HashMap<Address, Bytes>,
@@ -710,4 +713,79 @@ fn a_getter_instantiated_before_the_call_that_runs_first_is_not_trusted() {
     assert!(!p.access.is_everything(), "{:?}", p.details);
     assert!(p.access.may_write(&Location::storage(q, U256::ZERO)));
     assert!(p.access.may_write(&Location::storage(h, U256::ZERO)));
+}
+
+/// `CALL(gas, to, 0, 0, len, 0, 0)` with its success flag popped, in assembly text.
+fn call_asm(to: Address, len: u8) -> String {
+    format!(
+        "PUSH1 0x00 PUSH1 0x00 PUSH1 {len:#04x} PUSH1 0x00 PUSH1 0x00 PUSH20 {to} GAS CALL POP "
+    )
+}
+
+#[test]
+fn a_prediction_does_not_depend_on_what_earlier_predictions_taught_the_cache() {
+    // P calls R (which calls each of the `cd[0]` addresses after the first word: its general
+    // summary calls ⊤, so the transaction is analysed again with frames specialised to their
+    // calldata), then eight contracts that branch on slot 3 (one code at six addresses, another
+    // at two, slot 3 alternating, so the storage-aware summary of each code is analysed
+    // again and again), then R again with another calldata shape. The cache learns that the
+    // switches' storage keeps changing and stops asking for their storage-aware summaries;
+    // that must not free (or use up) the budget of frames specialised to their calldata, or
+    // the second R frame is resolved in one prediction and a barrier in the next.
+    let r = Address::repeat_byte(0x52);
+    let targets = [0x71, 0x72, 0x73].map(Address::repeat_byte);
+    let loop_src = "PUSH1 0x00 top: PUSH1 0x00 CALLDATALOAD DUP2 LT ISZERO @end JUMPI \
+                    DUP1 PUSH1 0x20 MUL PUSH1 0x20 ADD CALLDATALOAD \
+                    PUSH1 0x00 PUSH1 0x00 PUSH1 0x00 PUSH1 0x00 PUSH1 0x00 DUP6 GAS CALL POP POP \
+                    PUSH1 0x01 ADD @top JUMP end: STOP";
+    let switch = |slot: u8| {
+        asm(&format!(
+            "PUSH1 {slot:#04x} SLOAD @one JUMPI PUSH1 0x01 PUSH1 0x02 SSTORE STOP \
+             one: PUSH1 0x01 PUSH1 0x01 SSTORE STOP"
+        ))
+    };
+    let mut st = Mem::default();
+    st.code.insert(r, asm(loop_src).into());
+    let mut p_src = format!(
+        "PUSH1 0x01 PUSH1 0x00 MSTORE PUSH20 {} PUSH1 0x20 MSTORE {}",
+        targets[0],
+        call_asm(r, 0x40)
+    );
+    for i in 0..8u8 {
+        let s = Address::repeat_byte(0x60 + i);
+        let slot = if i < 6 { 3 } else { 4 };
+        st.code.insert(s, switch(slot).into());
+        st.storage.insert((s, U256::from(slot)), U256::from(i % 2));
+        p_src += &call_asm(s, 0);
+    }
+    p_src += &format!(
+        "PUSH1 0x02 PUSH1 0x00 MSTORE PUSH20 {} PUSH1 0x20 MSTORE PUSH20 {} PUSH1 0x40 MSTORE {} STOP",
+        targets[1],
+        targets[2],
+        call_asm(r, 0x60)
+    );
+    st.code.insert(P, asm(&p_src).into());
+    let tx = TxInput {
+        from: A,
+        to: Some(P),
+        ..Default::default()
+    };
+    let analyzer = Analyzer::new();
+    let first = analyzer.predict(&tx, &block(), &st);
+    let analysed = analyzer.cache_stats().entries;
+    let second = analyzer.predict(&tx, &block(), &st);
+    assert_eq!(
+        analyzer.cache_stats().entries,
+        analysed,
+        "the warm prediction analysed again"
+    );
+    for p in [first, second] {
+        assert!(!p.access.is_everything(), "{:?}", p.details);
+        for t in targets {
+            assert!(
+                p.access.reads.contains(&Location::code(t)),
+                "{t} not called"
+            );
+        }
+    }
 }

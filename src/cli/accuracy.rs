@@ -57,6 +57,9 @@ struct Report {
     /// What the cold passes analysed, summed over blocks (each block starts from an empty
     /// cache): summaries, steps, and the steps of summaries that ran out of budget.
     analysis_cold: CacheStats,
+    /// Summaries the warm passes analysed, summed over blocks and rounds: zero unless a
+    /// prediction depends on what the cache learnt in the cold pass.
+    analysis_warm_entries: usize,
     /// Timed rounds per block behind the medians.
     runs: u32,
     /// Gas-weighted 16-thread speedup the predicted schedules allow ÷ the oracle schedules'.
@@ -94,6 +97,7 @@ pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
     let mut overall = AccuracyAccumulator::new();
     let (mut cold_ms, mut warm_ms, mut exec_ms) = (0.0, 0.0, 0.0);
     let mut analysis_cold = CacheStats::default();
+    let mut analysis_warm_entries = 0;
     let (mut weighted_predicted, mut weighted_oracle) = (0.0, 0.0);
     let mut blocks = Vec::new();
     for dir in block_dirs(&args.corpus)? {
@@ -114,6 +118,7 @@ pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
             let started = Instant::now();
             let predictions = predict_all(&block);
             warm.push(started.elapsed().as_secs_f64() * 1e3);
+            analysis_warm_entries += analyzer.cache_stats().entries - cold_stats.entries;
             last = Some((outcome, predictions));
         }
         let Some((outcome, predictions)) = last else {
@@ -194,6 +199,7 @@ pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
         analysis_ms_warm: warm_ms,
         execution_ms: exec_ms,
         analysis_cold,
+        analysis_warm_entries,
         runs: args.runs,
         parallelism_ratio: weighted_predicted / f64::max(weighted_oracle, f64::MIN_POSITIVE),
         blocks,
@@ -258,6 +264,10 @@ fn print_summary(report: &Report) {
         cold.incomplete,
         cold.incomplete_steps,
         100.0 * cold.incomplete_steps as f64 / cold.steps.max(1) as f64
+    );
+    println!(
+        "warm passes analysed {} summaries",
+        report.analysis_warm_entries
     );
     println!(
         "parallelism ratio {:.3} (gas-weighted 16-thread speedup of predicted schedules / oracle schedules)",
