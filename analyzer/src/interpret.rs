@@ -56,6 +56,9 @@ impl Default for AnalysisLimits {
 const MAX_INIT: u32 = 0xc000;
 /// Deepest EVM stack.
 const MAX_STACK: usize = 1024;
+/// Most distinct effects per summary; past it the analysis stops and widens, like a summary
+/// out of steps (an effect must never be dropped silently).
+const MAX_EFFECTS: usize = 4096;
 
 /// The states kept at one (program point, context).
 #[derive(Default)]
@@ -79,7 +82,8 @@ struct Interp<'a, 's> {
     states: HashMap<(u32, u64), Point>,
     /// Contexts seen per program point.
     contexts: HashMap<u32, u32>,
-    /// Whether some point passed `max_contexts_per_point`.
+    /// Whether the analysis passed a bound other than its steps: `max_contexts_per_point` at
+    /// some point, or [`MAX_EFFECTS`].
     exploded: bool,
     work: Vec<Work>,
     effects: Vec<Effect>,
@@ -271,20 +275,23 @@ fn bin_op(op: u8) -> Option<BinOp> {
 
 impl Interp<'_, '_> {
     /// Records an effect of a path that took `guards`; an effect seen before keeps only the
-    /// guards both paths took. Returns the effect's index (`None`: too many effects).
+    /// guards both paths took. Returns the effect's index (`None`: too many effects; the
+    /// analysis then stops, widened).
     fn effect(&mut self, e: Effect, guards: &[Guard]) -> Option<usize> {
         if let Some(&i) = self.seen.get(&e) {
             self.guards[i].retain(|g| guards.contains(g));
-            Some(i)
-        } else if self.effects.len() < 4096 {
-            let i = self.effects.len();
-            self.seen.insert(e.clone(), i);
-            self.effects.push(e);
-            self.guards.push(guards.to_vec());
-            Some(i)
-        } else {
-            None
+            return Some(i);
         }
+        // The widening that ends an exploded analysis always fits (there are few kinds).
+        if self.effects.len() >= MAX_EFFECTS && !matches!(e, Effect::Widen(_)) {
+            self.exploded = true;
+            return None;
+        }
+        let i = self.effects.len();
+        self.seen.insert(e.clone(), i);
+        self.effects.push(e);
+        self.guards.push(guards.to_vec());
+        Some(i)
     }
 
     /// Notes that the path of `st` made the call or creation at `index` of the effects

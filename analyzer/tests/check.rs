@@ -449,3 +449,21 @@ fn paths_that_differ_in_what_they_stored_do_not_merge_for_sharing_a_stack() {
          write 0x0 unless (number < timestamp)",
     );
 }
+
+#[test]
+fn a_summary_past_its_effect_bound_widens_instead_of_dropping_effects() {
+    // 4,097 stores to distinct constant slots, in straight-line code well within the step
+    // bound: one effect more than a summary keeps.
+    let src: String = (0..4097u32)
+        .map(|i| format!("PUSH1 0x01 PUSH2 {i:#06x} SSTORE "))
+        .chain(["STOP".to_string()])
+        .collect();
+    let s = Analyzer::new().entry_summary(&Bytes::from(asm(&src)), EntryKey::Empty);
+    assert!(!s.complete);
+    let lines = s.lines();
+    assert!(lines.iter().any(|l| l == "widen AnalysisBudget"));
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("write ")).count(),
+        4096
+    );
+}
