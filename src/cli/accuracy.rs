@@ -118,7 +118,10 @@ pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
             let started = Instant::now();
             let predictions = predict_all(&block);
             warm.push(started.elapsed().as_secs_f64() * 1e3);
-            analysis_warm_entries += analyzer.cache_stats().entries - cold_stats.entries;
+            analysis_warm_entries += analyzer
+                .cache_stats()
+                .entries
+                .saturating_sub(cold_stats.entries);
             last = Some((outcome, predictions));
         }
         let Some((outcome, predictions)) = last else {
