@@ -726,9 +726,10 @@ fn call_asm(to: Address, len: u8) -> String {
 fn a_prediction_does_not_depend_on_what_earlier_predictions_taught_the_cache() {
     // P calls R (which calls each of the `cd[0]` addresses after the first word: its general
     // summary calls ⊤, so the transaction is analysed again with frames specialised to their
-    // calldata), then eight contracts that branch on slot 3 (one code at six addresses, another
-    // at two, slot 3 alternating, so the storage-aware summary of each code is analysed
-    // again and again), then R again with another calldata shape. The cache learns that the
+    // calldata), then eight switch contracts (one code at six addresses branching on slot 3,
+    // another at two branching on slot 4, the slot's value alternating, so the storage-aware
+    // summary of each code is analysed again and again), then R again with another calldata
+    // shape. The cache learns that the
     // switches' storage keeps changing and stops asking for their storage-aware summaries;
     // that must not free (or use up) the budget of frames specialised to their calldata, or
     // the second R frame is resolved in one prediction and a barrier in the next.
