@@ -23,7 +23,7 @@ pub const MAX_GUARDS: usize = 12;
 /// Most stored values a state keeps for later loads (see [`State::stored_values`]).
 pub const MAX_STORED_VALUES: usize = 8;
 /// Where Solidity keeps its free-memory pointer.
-const FREE_POINTER: u32 = 0x40;
+pub(crate) const FREE_POINTER: u32 = 0x40;
 
 /// Where the bytes of a memory entry come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -210,6 +210,9 @@ impl State {
     /// Records that `value` was stored at `slot`.
     pub fn store(&mut self, pool: &Pool, slot: Expr, value: Expr) {
         self.stored_values.retain(|&(s, _)| pool.distinct(s, slot));
+        if !pool.is_definite(slot) {
+            return;
+        }
         if self.stored_values.len() >= MAX_STORED_VALUES {
             self.stored_values.remove(0);
         }
@@ -223,6 +226,13 @@ impl State {
             .rev()
             .find(|(s, _)| *s == slot)
             .map(|&(_, v)| v)
+    }
+
+    /// Forgets what was written relative to `base` (a name about to denote a new allocation).
+    pub fn forget_base(&mut self, base: Expr) {
+        if self.mem.iter().any(|m| m.base == Some(base)) {
+            Rc::make_mut(&mut self.mem).retain(|m| m.base != Some(base));
+        }
     }
 
     /// Forgets all of memory.

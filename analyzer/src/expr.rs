@@ -257,8 +257,9 @@ pub enum Node {
         offset: u32,
     },
     /// The free-memory pointer (the word at 0x40) where paths that allocated differently merge
-    /// at the join point `pc`: unknown, but one value, so that memory written relative to it
-    /// after the merge stays readable (a pair address hashed in a loop's later iterations).
+    /// at the join point `pc`, or where the MSTORE at `pc` set it to a value with ⊤ in it (an
+    /// allocation sized by return data): unknown, but one value, so that memory written
+    /// relative to it stays readable (a pair address hashed in a loop's later iterations).
     FreePointer {
         /// The join point.
         pc: u32,
@@ -492,6 +493,14 @@ impl Pool {
         }
     }
 
+    /// Whether `e` names one value wherever it occurs: it depends on no anonymous ⊤ (two
+    /// occurrences of an expression with ⊤ in it may differ; a free pointer is one value).
+    /// Only such an expression may be folded with itself (`x - x`, `x == x`), tell memory
+    /// addresses or storage slots apart, or serve as a memory base.
+    pub fn is_definite(&self, e: Expr) -> bool {
+        !deps_of(&self.deps, e).has(Deps::ANON)
+    }
+
     /// Whether `e` is ⊤.
     pub fn is_top(&self, e: Expr) -> bool {
         e == TOP
@@ -672,7 +681,8 @@ impl Pool {
         self.intern(Node::Returned { pc, offset }, 0, 256)
     }
 
-    /// The free-memory pointer merged at the join point `pc` (see [`Node::FreePointer`]).
+    /// The free-memory pointer merged at the join point `pc`, or set by the MSTORE at `pc`
+    /// (see [`Node::FreePointer`]).
     pub fn free_pointer(&mut self, pc: u32) -> Expr {
         self.intern(Node::FreePointer { pc }, 0, 256)
     }
@@ -915,14 +925,14 @@ impl Pool {
                 }
             }
             BinOp::Sub => {
-                if a == b {
+                if a == b && self.is_definite(a) {
                     return self.small(0);
                 }
                 // `(x + c1) - (x + c2)` = `c1 - c2`: lengths of memory regions measured between
                 // two pointers of one allocation, whatever its (symbolic) base.
                 let (xa, c1) = self.base_offset(a);
                 let (xb, c2) = self.base_offset(b);
-                if xa == xb {
+                if xa == xb && self.is_definite(xa) {
                     return self.constant(c1.wrapping_sub(c2));
                 }
                 if let Some(c) = cb {
@@ -957,12 +967,12 @@ impl Pool {
                 if cb == Some(U256::ZERO) {
                     return a;
                 }
-                if a == b {
+                if a == b && (op == BinOp::Or || self.is_definite(a)) {
                     return if op == BinOp::Or { a } else { self.small(0) };
                 }
             }
             BinOp::Shl | BinOp::Shr if ca == Some(U256::ZERO) => return b,
-            BinOp::Eq if a == b => return self.small(1),
+            BinOp::Eq if a == b && self.is_definite(a) => return self.small(1),
             _ => {}
         }
         let width = match op {
@@ -998,14 +1008,15 @@ impl Pool {
         let (y, c2) = self.base_offset(b);
         match (self.as_const(a), self.as_const(b)) {
             (Some(p), Some(q)) => p != q,
-            _ => x == y && c1 != c2,
+            _ => x == y && c1 != c2 && self.is_definite(x),
         }
     }
 
     /// Splits `e` into a base and a small constant offset (`x + 0x20` → `(x, 0x20)`; a small
-    /// constant → `(None, c)`); `None` for ⊤ or offsets too large to be memory.
+    /// constant → `(None, c)`); `None` for an address that is not definite (an index with ⊤
+    /// in it may point anywhere) or offsets too large to be memory.
     pub fn split_offset(&self, e: Expr) -> Option<(Option<Expr>, u32)> {
-        if e == TOP {
+        if !self.is_definite(e) {
             return None;
         }
         match self.node(e) {
@@ -1050,6 +1061,8 @@ impl Deps {
     const FIXED_SLOAD: Deps = Deps(8);
     /// Calldata or the environment.
     const INPUT: Deps = Deps(16);
+    /// An anonymous ⊤ (not a merged free pointer): two occurrences of it may differ.
+    const ANON: Deps = Deps(32);
 
     fn has(self, d: Deps) -> bool {
         self.0 & d.0 != 0
@@ -1060,7 +1073,8 @@ impl Deps {
         let of = |e: Expr| deps_of(deps, e).0;
         Deps(match node {
             // Unknown to instantiation, like ⊤: only memory bases tell it apart.
-            Node::Top | Node::FreePointer { .. } => Self::TOP.0,
+            Node::Top => Self::TOP.0 | Self::ANON.0,
+            Node::FreePointer { .. } => Self::TOP.0,
             Node::Const(_) => 0,
             Node::Env(_) => Self::INPUT.0,
             Node::Returned { .. } => Self::RETURNED.0,
@@ -1081,7 +1095,7 @@ impl Deps {
                 d | match *s {
                     Seg::Word { e, .. } => of(e),
                     Seg::CallData { start: e, .. } => Self::INPUT.0 | of(e),
-                    Seg::Unknown { .. } => Self::TOP.0,
+                    Seg::Unknown { .. } => Self::TOP.0 | Self::ANON.0,
                     Seg::Code { .. } => 0,
                 }
             }),
@@ -1091,7 +1105,9 @@ impl Deps {
 
 /// The dependencies of `e` (⊤'s for a handle out of range).
 fn deps_of(deps: &[Deps], e: Expr) -> Deps {
-    deps.get(e.0 as usize).copied().unwrap_or(Deps::TOP)
+    deps.get(e.0 as usize)
+        .copied()
+        .unwrap_or(Deps(Deps::TOP.0 | Deps::ANON.0))
 }
 
 /// Whether `e`, among `nodes`, uses the word the call at `pc` returned (a walk of the DAG,
@@ -1897,26 +1913,45 @@ mod tests {
     #[test]
     fn distances_between_pointers_of_one_allocation_fold() {
         let mut p = Pool::new(Default::default(), Known::default(), 1000);
-        // A free-memory pointer that depends on RETURNDATASIZE (⊤), as solc allocates it.
+        // A free-memory pointer merged at a join: unknown, but one value.
+        let fp = p.free_pointer(0x1234);
         let c = p.small(0x3f);
-        let base = p.bin(BinOp::Add, TOP, c);
+        let base = p.bin(BinOp::Add, fp, c);
         let (hi, lo) = (p.small(0x4ff), p.small(0x47f));
         let end = p.bin(BinOp::Add, base, hi);
         let start = p.bin(BinOp::Add, base, lo);
-        assert_eq!(
-            {
-                let d = p.bin(BinOp::Sub, end, start);
-                p.as_const(d)
-            },
-            Some(U256::from(0x80))
-        );
-        assert_eq!(
-            {
-                let d = p.bin(BinOp::Sub, end, base);
-                p.as_const(d)
-            },
-            Some(U256::from(0x4ff))
-        );
+        let d = p.bin(BinOp::Sub, end, start);
+        assert_eq!(p.as_const(d), Some(U256::from(0x80)));
+        let d = p.bin(BinOp::Sub, end, base);
+        assert_eq!(p.as_const(d), Some(U256::from(0x4ff)));
+        assert_eq!(p.split_offset(end), Some((Some(fp), 0x3f + 0x4ff)));
+    }
+
+    #[test]
+    fn expressions_with_an_anonymous_top_are_not_folded_with_themselves() {
+        let mut p = Pool::new(Default::default(), Known::default(), 1000);
+        // Two reads of unknown words, masked alike, are one expression but may differ.
+        let mask = p.constant(U256::MAX >> 96);
+        let token = p.bin(BinOp::And, TOP, mask);
+        assert!(!p.is_definite(token));
+        for op in [BinOp::Eq, BinOp::Sub, BinOp::Xor] {
+            let e = p.bin(op, token, token);
+            assert_eq!(p.as_const(e), None, "{op:?}");
+        }
+        // An address indexed by an unknown word may be anywhere, and slots alike are not
+        // told apart.
+        let twenty = p.small(0x20);
+        let index = p.bin(BinOp::Mul, token, twenty);
+        let c = p.small(0x140);
+        let element = p.bin(BinOp::Add, index, c);
+        assert_eq!(p.split_offset(element), None);
+        let c = p.small(0x160);
+        let next = p.bin(BinOp::Add, index, c);
+        assert!(!p.distinct(element, next));
+        // A definite expression still folds.
+        let caller = p.env(Env::Caller);
+        let e = p.bin(BinOp::Eq, caller, caller);
+        assert_eq!(p.as_const(e), Some(U256::from(1)));
     }
 
     #[test]

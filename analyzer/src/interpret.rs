@@ -21,7 +21,7 @@ use revm::bytecode::{OpCode, opcode};
 use crate::{
     WideningReason,
     cfg::{Code, is_defined},
-    domain::{DYN_EXTENT, MAX_READ, MemSrc, State},
+    domain::{DYN_EXTENT, FREE_POINTER, MAX_READ, MemSrc, State},
     expr::{BinOp, Env, Expr, FrameFacts, Known, Node, Pool, Seg, TOP, UnOp},
     summary::{CallInput, CallKind, Effect, EntryKey, EntrySummary, Guard},
 };
@@ -650,6 +650,17 @@ impl Interp<'_, '_> {
                     let v = st.pop();
                     let at = self.pool.split_offset(o);
                     if op == opcode::MSTORE {
+                        // A free pointer with ⊤ in it would make every later allocation an
+                        // address that is not definite (unreadable): it gets a name of its
+                        // own, as Solidity's allocator hands out memory no one else uses.
+                        let v = match at {
+                            Some((None, FREE_POINTER)) if !self.pool.is_definite(v) => {
+                                let fresh = self.pool.free_pointer(pc as u32);
+                                st.forget_base(fresh);
+                                fresh
+                            }
+                            _ => v,
+                        };
                         self.mstore(&mut st, at, v);
                     } else {
                         st.write(at, 1, MemSrc::Word { e: v, shift: 31 });

@@ -467,3 +467,40 @@ fn a_summary_past_its_effect_bound_widens_instead_of_dropping_effects() {
         4096
     );
 }
+
+#[test]
+fn a_branch_on_words_that_unknowns_may_change_takes_both_sides() {
+    let mask = "0xffffffffffffffffffffffffffffffffffffffff";
+    let cases = [
+        // mem[0xa0] = 1; mem[0xa0 + gas * 32] = 2; branch on mem[0xa0] == 1: the second write
+        // may have hit mem[0xa0].
+        "PUSH1 0x01 PUSH1 0xa0 MSTORE PUSH1 0x02 GAS PUSH1 0x20 MUL PUSH1 0xa0 ADD MSTORE \
+         PUSH1 0xa0 MLOAD PUSH1 0x01 EQ"
+            .to_string(),
+        // (gas & mask) == (gas & mask): one expression twice, but the two words may differ.
+        format!("GAS PUSH20 {mask} AND GAS PUSH20 {mask} AND EQ"),
+    ];
+    for condition in cases {
+        let src = dispatch("0x11111111", "f")
+            + &format!(
+                "f: {condition} @one JUMPI PUSH1 0x00 PUSH1 0x02 SSTORE STOP \
+                 one: PUSH1 0x00 PUSH1 0x01 SSTORE STOP"
+            );
+        check(
+            &src,
+            EntryKey::Selector(0x11111111),
+            "write 0x1
+             write 0x2",
+        );
+    }
+}
+
+#[test]
+fn memory_allocated_past_an_unknown_free_pointer_stays_readable() {
+    // The free pointer becomes RETURNDATASIZE (unknown); the word then written at it is read
+    // back as a slot.
+    let src = dispatch("0x11111111", "f")
+        + "f: RETURNDATASIZE PUSH1 0x40 MSTORE \
+           PUSH1 0x40 MLOAD CALLER DUP2 MSTORE MLOAD SLOAD POP STOP";
+    check(&src, EntryKey::Selector(0x11111111), "read caller");
+}
