@@ -261,7 +261,7 @@ pub enum Node {
     /// allocation sized by return data): unknown, but one value, so that memory written
     /// relative to it stays readable (a pair address hashed in a loop's later iterations).
     FreePointer {
-        /// The join point.
+        /// The join point, or the MSTORE.
         pc: u32,
     },
     /// keccak256 over the concatenated segments.
@@ -925,11 +925,8 @@ impl Pool {
                 }
             }
             BinOp::Sub => {
-                if a == b && self.is_definite(a) {
-                    return self.small(0);
-                }
-                // `(x + c1) - (x + c2)` = `c1 - c2`: lengths of memory regions measured between
-                // two pointers of one allocation, whatever its (symbolic) base.
+                // `(x + c1) - (x + c2)` = `c1 - c2` (and `x - x` = 0): lengths of memory regions
+                // measured between two pointers of one allocation, whatever its (symbolic) base.
                 let (xa, c1) = self.base_offset(a);
                 let (xb, c2) = self.base_offset(b);
                 if xa == xb && self.is_definite(xa) {
