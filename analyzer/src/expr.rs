@@ -8,7 +8,10 @@
 use std::fmt::{self, Write as _};
 
 use crate::summary::Guard;
-use alloy_primitives::{U256, keccak256, map::HashMap};
+use alloy_primitives::{
+    U256, keccak256,
+    map::{HashMap, HashSet},
+};
 use revm::interpreter::instructions::i256::{i256_cmp, i256_div, i256_mod};
 use serde::Serialize;
 
@@ -460,6 +463,8 @@ pub struct Pool {
     max_nodes: usize,
     /// Per node: what it depends on ([`Deps`]).
     deps: Vec<Deps>,
+    /// Values stored as the free-memory pointer: the bases of allocations.
+    allocations: HashSet<Expr>,
 }
 
 impl Pool {
@@ -475,6 +480,7 @@ impl Pool {
             code,
             deps: Vec::new(),
             max_nodes,
+            allocations: HashSet::default(),
         };
         p.intern(Node::Top, 0, 256);
         p
@@ -1011,7 +1017,14 @@ impl Pool {
 
     /// Splits `e` into a base and a small constant offset (`x + 0x20` → `(x, 0x20)`; a small
     /// constant → `(None, c)`); `None` for an address that is not definite (an index with ⊤
-    /// in it may point anywhere) or offsets too large to be memory.
+    /// in it may point anywhere), offsets too large to be memory, and a base that is not an
+    /// allocation (see [`Self::allocated`]).
+    ///
+    /// Memory entries at different bases are taken not to overlap. That holds between
+    /// allocations, which Solidity's allocator hands out disjoint, and between an allocation
+    /// and the constant addresses, but not for an index into one (`p + 0x20 + i * 0x20` may
+    /// be `p + 0x40`), so such an address is no base: a write there clears memory and a read
+    /// there is unknown.
     pub fn split_offset(&self, e: Expr) -> Option<(Option<Expr>, u32)> {
         if !self.is_definite(e) {
             return None;
@@ -1025,11 +1038,28 @@ impl Pool {
                 }
             }
             Node::Bin(BinOp::Add, x, y) => match self.as_const(*y) {
-                Some(c) if c < U256::from(1u64 << 24) => Some((Some(*x), c.as_limbs()[0] as u32)),
-                _ => Some((Some(e), 0)),
+                Some(c) if c < U256::from(1u64 << 24) => self.base(*x, c.as_limbs()[0] as u32),
+                _ => self.base(e, 0),
             },
-            _ => Some((Some(e), 0)),
+            _ => self.base(e, 0),
         }
+    }
+
+    /// `(b, off)` if `b` is the base of an allocation.
+    fn base(&self, b: Expr, off: u32) -> Option<(Option<Expr>, u32)> {
+        let allocation =
+            matches!(self.node(b), Node::FreePointer { .. }) || self.allocations.contains(&b);
+        allocation.then_some((Some(b), off))
+    }
+
+    /// Records `e`, a value stored as the free-memory pointer, as the start of an allocation:
+    /// addresses at a constant offset from it are memory bases ([`Self::split_offset`]).
+    pub fn allocated(&mut self, e: Expr) {
+        let b = match self.node(e) {
+            Node::Bin(BinOp::Add, x, y) if self.as_const(*y).is_some() => *x,
+            _ => e,
+        };
+        self.allocations.insert(b);
     }
 
     /// Freezes the pool into the table a summary keeps.

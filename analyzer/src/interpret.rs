@@ -661,6 +661,9 @@ impl Interp<'_, '_> {
                             }
                             _ => v,
                         };
+                        if at == Some((None, FREE_POINTER)) {
+                            self.pool.allocated(v);
+                        }
                         self.mstore(&mut st, at, v);
                     } else {
                         st.write(at, 1, MemSrc::Word { e: v, shift: 31 });

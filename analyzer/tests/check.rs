@@ -479,6 +479,16 @@ fn a_branch_on_words_that_unknowns_may_change_takes_both_sides() {
             .to_string(),
         // (gas & mask) == (gas & mask): one expression twice, but the two words may differ.
         format!("GAS PUSH20 {mask} AND GAS PUSH20 {mask} AND EQ"),
+        // mem[0xa0] = 1; mem[0xa0 + cd[4] * 32] = 2: a known index may still be zero.
+        "PUSH1 0x01 PUSH1 0xa0 MSTORE PUSH1 0x02 PUSH1 0x04 CALLDATALOAD PUSH1 0x20 MUL \
+         PUSH1 0xa0 ADD MSTORE PUSH1 0xa0 MLOAD PUSH1 0x01 EQ"
+            .to_string(),
+        // The same within an allocation: p = the free pointer; p[1] = 1; p[1 + cd[4]] = 2.
+        "RETURNDATASIZE PUSH1 0x40 MSTORE \
+         PUSH1 0x01 PUSH1 0x40 MLOAD PUSH1 0x20 ADD MSTORE \
+         PUSH1 0x02 PUSH1 0x04 CALLDATALOAD PUSH1 0x20 MUL PUSH1 0x40 MLOAD PUSH1 0x20 ADD ADD \
+         MSTORE PUSH1 0x40 MLOAD PUSH1 0x20 ADD MLOAD PUSH1 0x01 EQ"
+            .to_string(),
     ];
     for condition in cases {
         let src = dispatch("0x11111111", "f")
