@@ -235,6 +235,26 @@ impl State {
         }
     }
 
+    /// Whether some value the state holds (on the stack, in memory, as a memory base or a
+    /// stored slot or value) is one `held` picks.
+    pub fn holds(&self, held: impl Fn(Expr) -> bool) -> bool {
+        self.stack.iter().any(|e| held(*e))
+            || self.stored_values.iter().any(|&(s, v)| held(s) || held(v))
+            || self.mem.iter().any(|m| {
+                m.base.is_some_and(&held)
+                    || match m.src {
+                        MemSrc::Word { e, .. } | MemSrc::CallData { start: e } => held(e),
+                        MemSrc::CallDataDyn { start, len } => held(start) || held(len),
+                        MemSrc::Code { .. } | MemSrc::Unknown => false,
+                    }
+            })
+    }
+
+    /// The free-memory pointer's value, when its newest write is a whole word.
+    pub fn free_pointer(&self) -> Option<Expr> {
+        free_pointer(&self.mem)
+    }
+
     /// Forgets all of memory.
     pub fn clear_memory(&mut self) {
         if !self.mem.is_empty() {

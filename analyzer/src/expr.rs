@@ -263,8 +263,10 @@ pub enum Node {
     /// at the join point `pc`, or where the MSTORE at `pc` set it to a value with ⊤ in it (an
     /// allocation sized by return data): unknown, but one value, so that memory written
     /// relative to it stays readable (a pair address hashed in a loop's later iterations).
+    /// Such an MSTORE has several names ([`FREE_POINTER_NAMES`]), so that the allocations it
+    /// named before stay apart from the one it names now (a loop, a helper called again).
     FreePointer {
-        /// The join point, or the MSTORE.
+        /// The join point, or the MSTORE (with its name's number in bits 30 and 31).
         pc: u32,
     },
     /// keccak256 over the concatenated segments.
@@ -691,6 +693,18 @@ impl Pool {
     /// (see [`Node::FreePointer`]).
     pub fn free_pointer(&mut self, pc: u32) -> Expr {
         self.intern(Node::FreePointer { pc }, 0, 256)
+    }
+
+    /// Name `k` (below [`FREE_POINTER_NAMES`]) of the free pointer set by the MSTORE at `pc`
+    /// (see [`Node::FreePointer`]).
+    pub fn stored_free_pointer(&mut self, pc: u32, k: u32) -> Expr {
+        self.free_pointer(pc | (k.min(FREE_POINTER_NAMES - 1) << NAME_SHIFT))
+    }
+
+    /// Whether `e` is `name` or is built from it (a walk of the DAG, bounded: past the bound,
+    /// assumed so).
+    pub fn mentions(&self, e: Expr, name: Expr) -> bool {
+        mentions(&self.nodes, e, name, &mut 0)
     }
 
     /// Whether `e` is the free-memory pointer merged at `pc` (made earlier by
@@ -1137,6 +1151,40 @@ fn deps_of(deps: &[Deps], e: Expr) -> Deps {
         .unwrap_or(Deps(Deps::TOP.0 | Deps::ANON.0))
 }
 
+/// Names of the free pointer one MSTORE sets ([`Pool::stored_free_pointer`]): as many
+/// allocations of one MSTORE (a loop, a helper called again) stay apart while a path holds
+/// their addresses.
+pub const FREE_POINTER_NAMES: u32 = 4;
+
+/// Where a free pointer's name number sits in its `pc` field: above any program counter.
+const NAME_SHIFT: u32 = 30;
+
+/// Whether `e`, among `nodes`, is `name` or is built from it (a walk of the DAG, bounded by
+/// `visits`: past it, assumed so).
+fn mentions(nodes: &[Node], e: Expr, name: Expr, visits: &mut u32) -> bool {
+    *visits += 1;
+    if *visits > 4096 {
+        return true;
+    }
+    if e == name {
+        return true;
+    }
+    let mut uses = |x: Expr| mentions(nodes, x, name, visits);
+    match nodes.get(e.0 as usize).unwrap_or(&Node::Top) {
+        Node::Top
+        | Node::Const(_)
+        | Node::Env(_)
+        | Node::FreePointer { .. }
+        | Node::Returned { .. } => false,
+        Node::CallData(x) | Node::Sload(x) | Node::Un(_, x) => uses(*x),
+        Node::Bin(_, x, y) => uses(*x) || uses(*y),
+        Node::Keccak(s) | Node::Concat(s) => s.iter().any(|s| match *s {
+            Seg::Word { e, .. } | Seg::CallData { start: e, .. } => uses(e),
+            Seg::Unknown { .. } | Seg::Code { .. } => false,
+        }),
+    }
+}
+
 /// Whether `e`, among `nodes`, uses the word the call at `pc` returned (a walk of the DAG,
 /// bounded by `visits`: past it, assumed so).
 fn uses_returned(nodes: &[Node], e: Expr, pc: u32, visits: &mut u32) -> bool {
@@ -1553,7 +1601,11 @@ impl ExprTable {
                 let _ = write!(out, "ret@{pc:#x}[{offset:#x}]");
             }
             Node::FreePointer { pc } => {
+                let (pc, k) = (pc & ((1 << NAME_SHIFT) - 1), pc >> NAME_SHIFT);
                 let _ = write!(out, "fmp@{pc:#x}");
+                if k > 0 {
+                    let _ = write!(out, "#{k}");
+                }
             }
             Node::Sload(s) => {
                 out.push_str("sload(");

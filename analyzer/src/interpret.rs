@@ -22,6 +22,7 @@ use crate::{
     WideningReason,
     cfg::{Code, is_defined},
     domain::{DYN_EXTENT, FREE_POINTER, MAX_READ, MemSrc, State},
+    expr::FREE_POINTER_NAMES,
     expr::{BinOp, Env, Expr, FrameFacts, Known, Node, Pool, Seg, TOP, UnOp},
     summary::{CallInput, CallKind, Effect, EntryKey, EntrySummary, Guard},
 };
@@ -655,9 +656,7 @@ impl Interp<'_, '_> {
                         // own, as Solidity's allocator hands out memory no one else uses.
                         let v = match at {
                             Some((None, FREE_POINTER)) if !self.pool.is_definite(v) => {
-                                let fresh = self.pool.free_pointer(pc as u32);
-                                st.forget_base(fresh);
-                                fresh
+                                self.name_free_pointer(&mut st, pc as u32)
                             }
                             _ => v,
                         };
@@ -947,6 +946,33 @@ impl Interp<'_, '_> {
             }
             None => PreState::Symbolic,
         }
+    }
+
+    /// The name the MSTORE at `pc` gives the free pointer it sets to a value with ⊤ in it:
+    /// the first of its names ([`FREE_POINTER_NAMES`]) the path holds nothing under, else the
+    /// first the allocation being made (the pointer's current value) does not go by.
+    /// Whatever the path still holds under the name taken (an older allocation's address,
+    /// words written there) is forgotten: the name now means the new allocation.
+    fn name_free_pointer(&mut self, st: &mut State, pc: u32) -> Expr {
+        let names: Vec<Expr> = (0..FREE_POINTER_NAMES)
+            .map(|k| self.pool.stored_free_pointer(pc, k))
+            .collect();
+        let pool = &self.pool;
+        let current = st.free_pointer();
+        let name = names
+            .iter()
+            .copied()
+            .find(|&n| !st.holds(|e| pool.mentions(e, n)))
+            .or_else(|| {
+                names
+                    .iter()
+                    .copied()
+                    .find(|&n| current.is_none_or(|c| !pool.mentions(c, n)))
+            })
+            .unwrap_or(names[0]);
+        st.forget(|e| pool.mentions(e, name));
+        st.forget_base(name);
+        name
     }
 
     /// MSTORE, splitting `(x & low_mask) | high_bytes` into the bytes it really sets: solc

@@ -514,3 +514,17 @@ fn memory_allocated_past_an_unknown_free_pointer_stays_readable() {
            PUSH1 0x40 MLOAD CALLER DUP2 MSTORE MLOAD SLOAD POP STOP";
     check(&src, EntryKey::Selector(0x11111111), "read caller");
 }
+
+#[test]
+fn allocations_named_by_one_mstore_stay_apart() {
+    // `alloc` returns the free pointer and moves it on by RETURNDATASIZE (unknown), so its
+    // MSTORE names the pointer. Called three times: the third allocation must not take the
+    // second's name (its word would then read 5, not origin).
+    let src = dispatch("0x11111111", "f")
+        + "f: RETURNDATASIZE PUSH1 0x40 MSTORE @r1 @alloc JUMP \
+           r1: CALLER DUP2 MSTORE @r2 @alloc JUMP \
+           r2: ORIGIN DUP2 MSTORE @r3 @alloc JUMP \
+           r3: PUSH1 0x05 DUP2 MSTORE POP MLOAD SLOAD POP POP STOP \
+           alloc: PUSH1 0x40 MLOAD RETURNDATASIZE DUP2 ADD PUSH1 0x40 MSTORE SWAP1 JUMP";
+    check(&src, EntryKey::Selector(0x11111111), "read origin");
+}
