@@ -316,8 +316,9 @@ impl Cache {
                 let shaped = e.shaped.read().ok();
                 let wide = e.wide.read().ok();
                 let exact = e.exact.read().ok();
+                let stored = e.stored.read().ok();
                 let all = general.iter().flat_map(|m| m.values()).chain(
-                    [&shaped, &wide, &exact]
+                    [&shaped, &wide, &exact, &stored]
                         .into_iter()
                         .flatten()
                         .flat_map(|m| m.values().map(|(s, _)| s)),
@@ -466,6 +467,30 @@ mod tests {
         let off = analyse(0);
         assert_eq!(off.lines(), ["read 0x0"]);
         assert_eq!(&*off.assumed, &[(U256::ZERO, U256::ZERO)]);
+    }
+
+    #[test]
+    fn stats_count_storage_aware_summaries() {
+        // if (sload(0)) sstore(3, 1), with the flag taken from the pre-state.
+        let code = flag_then_store(&[]);
+        let cache = Cache::default();
+        let entry = cache.get(None, &code, || None);
+        let facts = FrameFacts {
+            pre_state: true,
+            ..FrameFacts::default()
+        };
+        let mut read = |_slot: U256| Some(U256::from(1));
+        let (stored, _) = entry.specialised_entry(
+            EntryKey::Empty,
+            facts,
+            Specialisation::Stored,
+            &AnalysisLimits::default(),
+            0,
+            Some(&mut read),
+        );
+        let stats = cache.stats();
+        assert_eq!(stats.entries, 1);
+        assert_eq!(stats.steps, u64::from(stored.steps));
     }
 
     #[test]
