@@ -475,19 +475,7 @@ mod tests {
         let code = flag_then_store(&[]);
         let cache = Cache::default();
         let entry = cache.get(None, &code, || None);
-        let facts = FrameFacts {
-            pre_state: true,
-            ..FrameFacts::default()
-        };
-        let mut read = |_slot: U256| Some(U256::from(1));
-        let (stored, _) = entry.specialised_entry(
-            EntryKey::Empty,
-            facts,
-            Specialisation::Stored,
-            &AnalysisLimits::default(),
-            0,
-            Some(&mut read),
-        );
+        let stored = with_storage(&entry, Specialisation::Stored, 1);
         let stats = cache.stats();
         assert_eq!(stats.entries, 1);
         assert_eq!(stats.steps, u64::from(stored.steps));
@@ -530,20 +518,26 @@ mod tests {
     /// zero; returns the lines of the summary and the slots it assumed.
     fn after(prefix: &[u8]) -> (Vec<String>, Vec<U256>) {
         let entry = Cache::default().get(None, &flag_then_store(prefix), || None);
+        let s = with_storage(&entry, Specialisation::Exact, 0);
+        (s.lines(), s.assumed.iter().map(|&(slot, _)| slot).collect())
+    }
+
+    /// The `kind` summary of `entry`'s code with every slot of its storage holding `value`.
+    fn with_storage(entry: &CodeEntry, kind: Specialisation, value: u64) -> Arc<EntrySummary> {
         let facts = FrameFacts {
             pre_state: true,
             ..FrameFacts::default()
         };
-        let mut read = |_slot: U256| Some(U256::ZERO);
+        let mut read = |_slot: U256| Some(U256::from(value));
         let (s, _) = entry.specialised_entry(
             EntryKey::Empty,
             facts,
-            Specialisation::Exact,
+            kind,
             &AnalysisLimits::default(),
             0,
             Some(&mut read),
         );
-        (s.lines(), s.assumed.iter().map(|&(slot, _)| slot).collect())
+        s
     }
 
     #[test]
