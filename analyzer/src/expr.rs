@@ -681,7 +681,8 @@ impl Pool {
 
     /// Whether `e` depends on a word the call at `pc` returned (past the bounds: assumed so).
     pub fn mentions_returned(&self, e: Expr, pc: u32) -> bool {
-        self.mentions_any_returned(e) && uses_returned(&self.nodes, e, pc, &mut 0)
+        let hit = |_: Expr, n: &Node| matches!(n, Node::Returned { pc: p, .. } if *p == pc);
+        self.mentions_any_returned(e) && reaches(&self.nodes, e, &hit, &mut 0)
     }
 
     /// Word `offset` of what the call at `pc` returned.
@@ -704,7 +705,7 @@ impl Pool {
     /// Whether `e` is `name` or is built from it (a walk of the DAG, bounded: past the bound,
     /// assumed so).
     pub fn mentions(&self, e: Expr, name: Expr) -> bool {
-        mentions(&self.nodes, e, name, &mut 0)
+        reaches(&self.nodes, e, &|x, _| x == name, &mut 0)
     }
 
     /// Whether `e` is the free-memory pointer merged at `pc` (made earlier by
@@ -1159,43 +1160,24 @@ pub const FREE_POINTER_NAMES: u32 = 4;
 /// Where a free pointer's name number sits in its `pc` field: above any program counter.
 const NAME_SHIFT: u32 = 30;
 
-/// Whether `e`, among `nodes`, is `name` or is built from it (a walk of the DAG, bounded by
-/// `visits`: past it, assumed so).
-fn mentions(nodes: &[Node], e: Expr, name: Expr, visits: &mut u32) -> bool {
+/// Whether `e`, among `nodes`, is or is built from a node `hit` picks (a walk of the DAG,
+/// bounded by `visits`: past it, assumed so).
+fn reaches(nodes: &[Node], e: Expr, hit: &dyn Fn(Expr, &Node) -> bool, visits: &mut u32) -> bool {
     *visits += 1;
     if *visits > 4096 {
         return true;
     }
-    if e == name {
+    let node = nodes.get(e.0 as usize).unwrap_or(&Node::Top);
+    if hit(e, node) {
         return true;
     }
-    let mut uses = |x: Expr| mentions(nodes, x, name, visits);
-    match nodes.get(e.0 as usize).unwrap_or(&Node::Top) {
+    let mut uses = |x: Expr| reaches(nodes, x, hit, visits);
+    match node {
         Node::Top
         | Node::Const(_)
         | Node::Env(_)
         | Node::FreePointer { .. }
         | Node::Returned { .. } => false,
-        Node::CallData(x) | Node::Sload(x) | Node::Un(_, x) => uses(*x),
-        Node::Bin(_, x, y) => uses(*x) || uses(*y),
-        Node::Keccak(s) | Node::Concat(s) => s.iter().any(|s| match *s {
-            Seg::Word { e, .. } | Seg::CallData { start: e, .. } => uses(e),
-            Seg::Unknown { .. } | Seg::Code { .. } => false,
-        }),
-    }
-}
-
-/// Whether `e`, among `nodes`, uses the word the call at `pc` returned (a walk of the DAG,
-/// bounded by `visits`: past it, assumed so).
-fn uses_returned(nodes: &[Node], e: Expr, pc: u32, visits: &mut u32) -> bool {
-    *visits += 1;
-    if *visits > 4096 {
-        return true;
-    }
-    let mut uses = |x: Expr| uses_returned(nodes, x, pc, visits);
-    match nodes.get(e.0 as usize).unwrap_or(&Node::Top) {
-        Node::Returned { pc: p, .. } => *p == pc,
-        Node::Top | Node::Const(_) | Node::Env(_) | Node::FreePointer { .. } => false,
         Node::CallData(x) | Node::Sload(x) | Node::Un(_, x) => uses(*x),
         Node::Bin(_, x, y) => uses(*x) || uses(*y),
         Node::Keccak(s) | Node::Concat(s) => s.iter().any(|s| match *s {

@@ -22,8 +22,7 @@ use crate::{
     WideningReason,
     cfg::{Code, is_defined},
     domain::{DYN_EXTENT, FREE_POINTER, MAX_READ, MemSrc, State},
-    expr::FREE_POINTER_NAMES,
-    expr::{BinOp, Env, Expr, FrameFacts, Known, Node, Pool, Seg, TOP, UnOp},
+    expr::{BinOp, Env, Expr, FREE_POINTER_NAMES, FrameFacts, Known, Node, Pool, Seg, TOP, UnOp},
     summary::{CallInput, CallKind, Effect, EntryKey, EntrySummary, Guard},
 };
 
@@ -654,15 +653,18 @@ impl Interp<'_, '_> {
                         // A free pointer with ⊤ in it would make every later allocation an
                         // address that is not definite (unreadable): it gets a name of its
                         // own, as Solidity's allocator hands out memory no one else uses.
+                        // What is stored there starts an allocation: a memory base.
                         let v = match at {
-                            Some((None, FREE_POINTER)) if !self.pool.is_definite(v) => {
-                                self.name_free_pointer(&mut st, pc as u32)
+                            Some((None, FREE_POINTER)) => {
+                                let v = match self.pool.is_definite(v) {
+                                    true => v,
+                                    false => self.name_free_pointer(&mut st, pc as u32),
+                                };
+                                self.pool.allocated(v);
+                                v
                             }
                             _ => v,
                         };
-                        if at == Some((None, FREE_POINTER)) {
-                            self.pool.allocated(v);
-                        }
                         self.mstore(&mut st, at, v);
                     } else {
                         st.write(at, 1, MemSrc::Word { e: v, shift: 31 });
