@@ -99,10 +99,11 @@ pub fn predict_block(analyzer: &Analyzer, block: &Block) -> Vec<Prediction> {
         analyzer.predict(&tx_input(&block.transactions[i]), &context, &view)
     });
     // A transaction predicted again for its nonces keeps both readings (see
-    // `revise_stale_nonces`) when it is predicted once more without its assumptions.
-    revise_stale_assumptions(&mut predictions, |i| {
+    // `revise_stale_nonces`) when it is predicted once more without the assumptions that
+    // earlier transactions may break.
+    revise_stale_assumptions(&mut predictions, |i, untrusted| {
         let tx = tx_input(&block.transactions[i]);
-        let plain = analyzer.predict_without_assumptions(&tx, &context, &view);
+        let plain = analyzer.predict_untrusting(&tx, &context, &view, untrusted);
         let Ok(k) = bumped.binary_search_by_key(&i, |(j, _)| *j) else {
             return plain;
         };
@@ -111,7 +112,7 @@ pub fn predict_block(analyzer: &Analyzer, block: &Block) -> Vec<Prediction> {
             state: &view,
             bumps,
         };
-        let mut p = analyzer.predict_without_assumptions(&tx, &context, &view);
+        let mut p = analyzer.predict_untrusting(&tx, &context, &view, untrusted);
         p.absorb(plain);
         p
     });

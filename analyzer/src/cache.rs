@@ -470,6 +470,43 @@ mod tests {
     }
 
     #[test]
+    fn a_summary_with_slots_withheld_is_kept_apart() {
+        // if (sload(0)) sstore(3, 1): with the flag withheld (an earlier write may have
+        // changed it) the store may happen; the summary that read the flag stays cached.
+        let code = flag_then_store(&[]);
+        let entry = Cache::default().get(None, &code, || None);
+        let limits = AnalysisLimits::default();
+        let analyse = |withheld: &[u64]| {
+            let withheld: Box<[U256]> = withheld.iter().map(|&s| U256::from(s)).collect();
+            let facts = FrameFacts {
+                pre_state: true,
+                withheld: withheld.clone(),
+                ..FrameFacts::default()
+            };
+            let mut read = |slot: U256| (!withheld.contains(&slot)).then_some(U256::ZERO);
+            let (s, _) = entry.specialised_entry(
+                EntryKey::Empty,
+                facts,
+                Specialisation::Exact,
+                &limits,
+                0,
+                Some(&mut read),
+            );
+            s
+        };
+        let trusted = analyse(&[]);
+        assert_eq!(trusted.lines(), ["read 0x0"]);
+        let withheld = analyse(&[0]);
+        assert!(withheld.assumed.is_empty());
+        assert!(
+            withheld.lines().iter().any(|l| l.starts_with("write 0x3")),
+            "{:?}",
+            withheld.lines()
+        );
+        assert!(Arc::ptr_eq(&trusted, &analyse(&[])), "still cached");
+    }
+
+    #[test]
     fn stats_count_storage_aware_summaries() {
         // if (sload(0)) sstore(3, 1), with the flag taken from the pre-state.
         let code = flag_then_store(&[]);

@@ -308,6 +308,9 @@ pub struct FrameFacts {
     /// Whether the analysis takes the frame's storage from the pre-state (see
     /// [`crate::EntrySummary::assumed`]).
     pub pre_state: bool,
+    /// With `pre_state`, the slots it does not take from there, sorted: an earlier write
+    /// may have changed them.
+    pub withheld: Box<[U256]>,
 }
 
 /// The accounts one frame runs between: its CALLER, the transaction's ORIGIN, and its ADDRESS.
@@ -327,6 +330,7 @@ impl std::hash::Hash for FrameFacts {
         self.value.hash(state);
         self.senders.hash(state);
         self.pre_state.hash(state);
+        self.withheld.hash(state);
         hash_known_mask(self.known.as_deref(), state);
     }
 }
@@ -412,6 +416,7 @@ impl FrameFacts {
             value: value.filter(|v| v.is_zero()),
             senders: None,
             pre_state: false,
+            withheld: Box::default(),
         }
     }
 }

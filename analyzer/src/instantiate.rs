@@ -24,6 +24,7 @@ use crate::{
     interpret::{AnalysisLimits, MAX_OUTPUT_WORDS, StorageReader},
     proxy::{self, BEACON_IMPLEMENTATION_SLOTS, BEACON_SLOT, CodeProxy, IMPLEMENTATION_SLOTS},
     summary::{CallInput, CallKind, Effect, EntryKey, Guard},
+    untrusted::UntrustedStorage,
 };
 
 /// Deepest call nesting followed (the transaction's own frame is depth 0).
@@ -53,7 +54,11 @@ const WIDE_MAX_STEPS: u32 = 40_000;
 /// Instructions interpreted per frame specialised to its exact calldata (paid per frame,
 /// unlike a shape's summary, which frames alike share): a frame that needs more keeps the
 /// better of its general and shape summaries.
-const EXACT_MAX_STEPS: u32 = 16_000;
+const EXACT_MAX_STEPS: u32 = 24_000;
+/// Disjuncts kept per program point when a frame is analysed with its exact calldata: a
+/// Uniswap-V2 router's three-token swap keeps its pairs apart (and completes in 18,431
+/// steps) with 32, while 16 join them (an unresolved pair, in 21,909 steps).
+const EXACT_STATES_PER_POINT: usize = 32;
 /// Longest calldata built for a nested call.
 const MAX_CALLDATA: usize = 1 << 17;
 /// Cancun's activation timestamp on mainnet (EIP-6780 changes SELFDESTRUCT).
@@ -329,9 +334,9 @@ pub(crate) struct Inst<'a> {
     /// own calldata (the second pass, for a transaction the general summaries widen to the
     /// whole state).
     specialise: bool,
-    /// Whether frames analysed with their exact calldata also take their storage's pre-state
-    /// values as known (see [`Prediction::assumed`]).
-    assume_storage: bool,
+    /// Storage that frames analysed with their exact calldata do not take from the pre-state
+    /// (they take the rest as known: see [`Prediction::assumed`]).
+    untrusted: &'a UntrustedStorage,
     /// Whether the pass gives up at the first frame whose summary certainly widens to the
     /// whole state (see [`crate::EntrySummary::certainly_widens_everything`]), without instantiating
     /// the rest: for a first pass whose accesses a second pass replaces.
@@ -570,6 +575,21 @@ fn pre_state_reader<'a>(
     }
 }
 
+/// Like [`pre_state_reader`], but a slot of `withheld` (sorted) reads as unknown, without
+/// spending the budget.
+fn trusted_pre_state_reader<'a>(
+    state: &'a dyn StateView,
+    this: Address,
+    withheld: &'a [U256],
+    reads_left: &'a mut u32,
+) -> impl FnMut(U256) -> Option<U256> + 'a {
+    let mut read = pre_state_reader(state, this, reads_left);
+    move |slot| match withheld.binary_search(&slot) {
+        Ok(_) => None,
+        Err(_) => read(slot),
+    }
+}
+
 impl Drop for Inst<'_> {
     /// Hands the memo buffers back to the thread, whether or not the prediction was finished
     /// (a whole-state prediction that is analysed again is dropped unfinished).
@@ -586,7 +606,7 @@ impl<'a> Inst<'a> {
         block: &'a BlockContext,
         origin: Address,
         specialise: bool,
-        assume_storage: bool,
+        untrusted: &'a UntrustedStorage,
     ) -> Self {
         Self {
             cache,
@@ -601,7 +621,7 @@ impl<'a> Inst<'a> {
             specialised: 0,
             storage_aware: 0,
             specialise,
-            assume_storage,
+            untrusted,
             give_up_early: false,
             gave_up_early: false,
             everything: false,
@@ -802,15 +822,31 @@ impl<'a> Inst<'a> {
 
     /// Whether the transaction's earlier frames may have written one of `slots` of `address`'s
     /// storage, whose pre-state values a summary took as known.
-    fn wrote_any(&self, address: Address, slots: &[(U256, U256)]) -> bool {
-        !slots.is_empty()
-            && (self.access.widenings.iter().any(|w| match w {
-                Widening::Contract { address: a, .. } => *a == address,
-                Widening::Everything { .. } => true,
-            }) || slots.iter().any(|&(slot, _)| {
-                let l = Location::storage(address, slot);
-                self.storage_writes.iter().any(|(w, _)| *w == l)
-            }))
+    /// The slots of `address` whose pre-state values a summary must not assume, sorted: those
+    /// this transaction may have written so far, and the untrusted ones (`None`: all of them,
+    /// its storage or the whole state being widened, or untrusted).
+    fn withheld_slots(&self, address: Address) -> Option<Box<[U256]>> {
+        let untrusted = self.untrusted.slots_of(address)?;
+        if self.access.widenings.iter().any(|w| match w {
+            Widening::Contract { address: a, .. } => *a == address,
+            Widening::Everything { .. } => true,
+        }) {
+            return None;
+        }
+        let mut slots: Vec<U256> = self
+            .storage_writes
+            .iter()
+            .map(|(l, _)| l)
+            .chain(&self.stale_slots)
+            .filter_map(|l| match *l {
+                Location::Storage { address: a, slot } if a == address => Some(slot),
+                _ => None,
+            })
+            .chain(untrusted.iter().copied())
+            .collect();
+        slots.sort_unstable();
+        slots.dedup();
+        Some(slots.into())
     }
 
     /// The memo of `f`'s depth, begun for a new frame when `begin` (table of `len` nodes).
@@ -1056,6 +1092,9 @@ impl<'a> Inst<'a> {
                 }
             }
             if frame_summary.open || !frame_summary.complete {
+                // Slots the transaction may have written before this frame, or an earlier
+                // transaction of the block, read as unknown: the rest is taken as known.
+                let withheld = self.withheld_slots(f.this);
                 let facts = FrameFacts {
                     calldata: Bytes::copy_from_slice(&f.data.bytes),
                     known: f.data.mask.clone(),
@@ -1065,16 +1104,24 @@ impl<'a> Inst<'a> {
                         origin: self.origin.into_word().into(),
                         address: f.this.into_word().into(),
                     }),
-                    pre_state: self.assume_storage,
+                    pre_state: withheld.is_some(),
+                    withheld: withheld.clone().unwrap_or_default(),
                 };
                 let limits = AnalysisLimits {
                     max_steps: limits.max_steps.min(EXACT_MAX_STEPS),
+                    max_states_per_point: EXACT_STATES_PER_POINT,
                     ..limits
                 };
-                let mut read = pre_state_reader(self.state, f.this, &mut self.reads_left);
-                let storage: Option<StorageReader<'_>> = match self.assume_storage {
-                    true => Some(&mut read),
-                    false => None,
+                let withheld = withheld.as_deref();
+                let mut read = trusted_pre_state_reader(
+                    self.state,
+                    f.this,
+                    withheld.unwrap_or_default(),
+                    &mut self.reads_left,
+                );
+                let storage: Option<StorageReader<'_>> = match withheld {
+                    Some(_) => Some(&mut read),
+                    None => None,
                 };
                 let (exact, _) = f.entry.specialised_entry(
                     f.key,
@@ -1085,29 +1132,30 @@ impl<'a> Inst<'a> {
                     storage,
                 );
                 drop(read);
-                if (exact.complete || !frame_summary.complete)
-                    && !self.wrote_any(f.this, &exact.assumed)
-                {
+                if exact.complete || !frame_summary.complete {
                     frame_summary = exact;
                 }
             }
             if frame_summary.complete || !summary.complete {
                 summary = frame_summary;
             }
-        } else if self.assume_storage
-            && summary.storage_branches
+        } else if summary.storage_branches
             && summary.complete
             && !summary.open
             && f.data.size_known
             && self.storage_aware < MAX_STORAGE_AWARE
             && f.entry.storage_may_decide(f.key)
+            && let Some(withheld) = self.withheld_slots(f.this)
         {
             // A closed summary whose branches read fixed slots (a fee rate, a pause flag):
             // with the storage known, the side not taken drops its effects.
             self.storage_aware += 1;
-            let facts =
-                FrameFacts::selector_with_storage(&f.data.bytes, f.data.mask.as_deref(), f.value);
-            let mut read = pre_state_reader(self.state, f.this, &mut self.reads_left);
+            let facts = FrameFacts {
+                withheld: withheld.clone(),
+                ..FrameFacts::selector_with_storage(&f.data.bytes, f.data.mask.as_deref(), f.value)
+            };
+            let mut read =
+                trusted_pre_state_reader(self.state, f.this, &withheld, &mut self.reads_left);
             let (stored, _) = f.entry.specialised_entry(
                 f.key,
                 facts,
@@ -1117,12 +1165,10 @@ impl<'a> Inst<'a> {
                 Some(&mut read),
             );
             drop(read);
-            if !self.wrote_any(f.this, &stored.assumed) {
-                if stored.complete && !stored.open && stored.effects.len() < summary.effects.len() {
-                    summary = stored;
-                } else {
-                    f.entry.storage_decided_nothing(f.key);
-                }
+            if stored.complete && !stored.open && stored.effects.len() < summary.effects.len() {
+                summary = stored;
+            } else if withheld.is_empty() {
+                f.entry.storage_decided_nothing(f.key);
             }
         }
         // An open summary is implied by, and far cheaper to ask than, a certain widening: most

@@ -23,6 +23,7 @@ mod location_set;
 pub mod proxy;
 mod stale;
 pub mod summary;
+mod untrusted;
 
 use std::sync::Arc;
 
@@ -45,6 +46,7 @@ pub use stale::{
     BumpedNonces, NonceBumps, revise_stale_assumptions, revise_stale_nonces, widen_stale_loads,
 };
 pub use summary::{CallInput, CallKind, ContractSummary, Effect, EntryKey, EntrySummary};
+pub use untrusted::UntrustedStorage;
 
 /// Predicts access sets; holds the concurrent summary cache (keyed by code hash).
 ///
@@ -98,42 +100,33 @@ impl Analyzer {
     /// assert!(p.access.widenings.is_empty());
     /// ```
     pub fn predict(&self, tx: &TxInput, block: &BlockContext, state: &dyn StateView) -> Prediction {
-        self.predict_assuming(tx, block, state, true)
+        self.predict_untrusting(tx, block, state, &UntrustedStorage::default())
     }
 
-    /// Like [`Self::predict`], but no summary takes storage values from the pre-state (the
-    /// prediction's [`Prediction::assumed`] is empty): for a transaction whose assumptions an
-    /// earlier transaction of the block may break.
-    pub fn predict_without_assumptions(
+    /// Like [`Self::predict`], but no summary takes a location of `untrusted` from the
+    /// pre-state (none is in the prediction's [`Prediction::assumed`]): for a transaction
+    /// whose assumptions an earlier transaction of the block may break, with what the earlier
+    /// transactions may write.
+    pub fn predict_untrusting(
         &self,
         tx: &TxInput,
         block: &BlockContext,
         state: &dyn StateView,
-    ) -> Prediction {
-        self.predict_assuming(tx, block, state, false)
-    }
-
-    fn predict_assuming(
-        &self,
-        tx: &TxInput,
-        block: &BlockContext,
-        state: &dyn StateView,
-        assume_storage: bool,
+        untrusted: &UntrustedStorage,
     ) -> Prediction {
         // The general pass gives up at the first frame certain to widen to the whole state:
         // the second pass below replaces it.
-        let inst = self.instantiate(tx, block, state, false, assume_storage);
+        let inst = self.instantiate(tx, block, state, false, untrusted);
         if !inst.everything() {
             return inst.finish();
         }
         // The cached summaries widen to the whole state: analyse the frames again, each with
-        // what is known of its own calldata (and, with `assume_storage`, of its storage). If
-        // that widens to the whole state too, its prediction still lists more of what the
-        // transaction touches than the general one (it resolves frames the general summaries
-        // leave open), which is what the executor follows when it speculates such a
-        // transaction, and it names the cause that remains.
-        self.instantiate(tx, block, state, true, assume_storage)
-            .finish()
+        // what is known of its own calldata and of its trusted storage. If that widens to the
+        // whole state too, its prediction still lists more of what the transaction touches
+        // than the general one (it resolves frames the general summaries leave open), which
+        // is what the executor follows when it speculates such a transaction, and it names
+        // the cause that remains.
+        self.instantiate(tx, block, state, true, untrusted).finish()
     }
 
     /// One pass over `tx` (the general one, giving up early, unless `specialise`), run again
@@ -145,7 +138,7 @@ impl Analyzer {
         block: &'a BlockContext,
         state: &'a dyn StateView,
         specialise: bool,
-        assume_storage: bool,
+        untrusted: &'a UntrustedStorage,
     ) -> instantiate::Inst<'a> {
         let mut distrusted = instantiate::StaleReads::default();
         loop {
@@ -156,7 +149,7 @@ impl Analyzer {
                 block,
                 tx.from,
                 specialise,
-                assume_storage,
+                untrusted,
             )
             .distrusting(&distrusted);
             let mut inst = match specialise {

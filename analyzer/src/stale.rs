@@ -15,7 +15,7 @@
 //! A summary analysed for one frame may also take storage values from the pre-state to
 //! decide its branches and loop bounds ([`Prediction::assumed`]). When an earlier prediction
 //! may write one of those, the whole prediction may be wrong, so the transaction is predicted
-//! again without such assumptions ([`revise_stale_assumptions`]).
+//! again, assuming nothing the earlier predictions may write ([`revise_stale_assumptions`]).
 //!
 //! Not covered: a load written by an earlier whole-state prediction (a barrier may write
 //! anything; widening every later load for it would undo what the barrier's neighbours gain).
@@ -27,7 +27,9 @@ use alloy_primitives::{
     map::{AddressHashMap, AddressHashSet, HashSet},
 };
 
-use crate::{Location, Prediction, StateView, Widening, WideningDetail, WideningReason};
+use crate::{
+    Location, Prediction, StateView, UntrustedStorage, Widening, WideningDetail, WideningReason,
+};
 
 /// A pre-state whose nonces are moved on by the contracts earlier transactions create.
 pub struct BumpedNonces<'a> {
@@ -110,41 +112,50 @@ pub fn revise_stale_nonces(
     again
 }
 
-/// Walks the block in order and predicts again, with `predict_plainly` (index → a prediction
-/// without assumptions, such as [`crate::Analyzer::predict_without_assumptions`]), every
-/// transaction that assumed a pre-state storage value an earlier prediction may write:
-/// written outright, or covered by a widening of that contract's storage. Run it before
-/// [`widen_stale_loads`]. Returns how many transactions were predicted again.
+/// Walks the block in order and predicts again, with `predict_untrusting` (index and the
+/// storage the transactions before it may write → a prediction that assumes none of it, such
+/// as [`crate::Analyzer::predict_untrusting`]), every transaction that assumed a pre-state
+/// storage value an earlier prediction may write: written outright, or covered by a widening
+/// of that contract's storage. Run it before [`widen_stale_loads`]. Returns how many
+/// transactions were predicted again.
 ///
 /// ```
 /// use alloy_primitives::{Address, U256};
 /// use foresight_analyzer::{Location, Prediction, revise_stale_assumptions};
 ///
-/// let flag = Location::storage(Address::repeat_byte(1), U256::ZERO);
+/// let (flag, fee) = (U256::ZERO, U256::from(1));
+/// let token = Address::repeat_byte(1);
 /// let mut writer = Prediction::default();
-/// writer.access.writes.insert(flag);
+/// writer.access.writes.insert(Location::storage(token, flag));
 /// let mut reader = Prediction::default();
-/// reader.assumed.push(flag);
+/// reader.assumed = vec![Location::storage(token, flag), Location::storage(token, fee)];
 /// let mut block = vec![reader.clone(), writer, reader];
-/// let again = revise_stale_assumptions(&mut block, |_| Prediction::default());
+/// let again = revise_stale_assumptions(&mut block, |_, untrusted| {
+///     // The flag is not assumed again; the fee, which no earlier transaction writes, is.
+///     assert_eq!(untrusted.slots_of(token), Some(&[flag][..]));
+///     let mut p = Prediction::default();
+///     p.assumed = vec![Location::storage(token, fee)];
+///     p
+/// });
 /// assert_eq!(again, 1);
-/// assert_eq!(block[0].assumed, vec![flag]); // nothing before it writes the flag
-/// assert!(block[2].assumed.is_empty()); // predicted again
+/// assert_eq!(block[0].assumed.len(), 2); // nothing before it writes the flag
+/// assert_eq!(block[2].assumed, vec![Location::storage(token, fee)]); // predicted again
 /// ```
 pub fn revise_stale_assumptions(
     predictions: &mut [Prediction],
-    mut predict_plainly: impl FnMut(usize) -> Prediction,
+    mut predict_untrusting: impl FnMut(usize, &UntrustedStorage) -> Prediction,
 ) -> usize {
-    let Some(mut earlier) = EarlierWrites::of(predictions.iter().map(|p| &p.assumed)) else {
+    if predictions.iter().all(|p| p.assumed.is_empty()) {
         return 0;
-    };
+    }
+    let mut earlier = UntrustedStorage::default();
     let mut again = 0;
     for (i, p) in predictions.iter_mut().enumerate() {
-        if p.assumed.iter().any(|l| earlier.may_write(l)) {
-            *p = predict_plainly(i);
+        if p.assumed.iter().any(|l| earlier.contains(l)) {
+            *p = predict_untrusting(i, &earlier);
             again += 1;
         }
-        earlier.add(p);
+        earlier.add_writes_of(p);
     }
     again
 }

@@ -334,6 +334,7 @@ fn check_with_storage(src: &str, storage: &[(u64, u64)], expected: &str) -> Vec<
             address: Address::repeat_byte(2).into_word().into(),
         }),
         pre_state: true,
+        withheld: Box::default(),
     };
     let mut read = |slot: U256| {
         let v = storage.iter().find(|(s, _)| U256::from(*s) == slot);

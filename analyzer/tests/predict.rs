@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use alloy_primitives::{Address, Bytes, U256, hex, keccak256};
 use foresight_analyzer::{
     Analyzer, BlockContext, BumpedNonces, EntryKey, Location, LocationSet, StateView, TxInput,
-    Widening, WideningReason, revise_stale_nonces,
+    UntrustedStorage, Widening, WideningReason, revise_stale_nonces,
 };
 
 mod common;
@@ -544,10 +544,18 @@ fn a_branch_on_a_fixed_slot_is_decided_by_the_pre_state() {
         assert!(p.access.writes.contains(&slot(written)), "{:?}", p.access);
         assert!(!p.access.may_write(&slot(spared)), "{:?}", p.access);
         assert_eq!(p.assumed, [slot(3)]);
-        // Without assumptions (an earlier transaction may flip the switch), both sides.
-        let plain = analyzer.predict_without_assumptions(&call, &block(), &st);
+        // Not trusting the switch (an earlier transaction may flip it), both sides.
+        let mut untrusted = UntrustedStorage::default();
+        untrusted.insert(&slot(3));
+        let plain = analyzer.predict_untrusting(&call, &block(), &st, &untrusted);
         assert!(plain.access.writes.contains(&slot(1)) && plain.access.writes.contains(&slot(2)));
         assert!(plain.assumed.is_empty());
+        // Not trusting another slot, the switch decides again.
+        let mut untrusted = UntrustedStorage::default();
+        untrusted.insert(&slot(4));
+        let p = analyzer.predict_untrusting(&call, &block(), &st, &untrusted);
+        assert!(!p.access.may_write(&slot(spared)), "{:?}", p.access);
+        assert_eq!(p.assumed, [slot(3)]);
     }
 }
 
