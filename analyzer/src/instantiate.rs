@@ -334,8 +334,9 @@ pub(crate) struct Inst<'a> {
     /// own calldata (the second pass, for a transaction the general summaries widen to the
     /// whole state).
     specialise: bool,
-    /// Storage that frames analysed with their exact calldata do not take from the pre-state
-    /// (they take the rest as known: see [`Prediction::assumed`]).
+    /// Storage that storage-aware summaries (of frames analysed with their exact calldata, or
+    /// `Specialisation::Stored`) do not take from the pre-state; they take the rest as known
+    /// (see [`Prediction::assumed`]).
     untrusted: &'a UntrustedStorage,
     /// Whether the pass gives up at the first frame whose summary certainly widens to the
     /// whole state (see [`crate::EntrySummary::certainly_widens_everything`]), without instantiating
@@ -820,8 +821,6 @@ impl<'a> Inst<'a> {
         }
     }
 
-    /// Whether the transaction's earlier frames may have written one of `slots` of `address`'s
-    /// storage, whose pre-state values a summary took as known.
     /// The slots of `address` whose pre-state values a summary must not assume, sorted: those
     /// this transaction may have written so far, and the untrusted ones (`None`: all of them,
     /// its storage or the whole state being widened, or untrusted).
