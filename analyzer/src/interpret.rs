@@ -901,6 +901,10 @@ impl Interp<'_, '_> {
                     return true;
                 }
                 opcode::REVERT | opcode::INVALID => return true,
+                opcode::ADDMOD | opcode::MULMOD => {
+                    let (a, b, n) = (st.pop(), st.pop(), st.pop());
+                    st.push(self.modular(op, a, b, n));
+                }
                 _ => {
                     if !is_defined(op) {
                         return true;
@@ -916,6 +920,23 @@ impl Interp<'_, '_> {
             }
             pc = insn.next;
         }
+    }
+
+    /// ADDMOD or MULMOD (`op`) of `a` and `b` modulo `n`: folded when all three are
+    /// constants (a 512-bit product, as `mulDiv` needs), ⊤ otherwise.
+    fn modular(&mut self, op: u8, a: Expr, b: Expr, n: Expr) -> Expr {
+        let (Some(a), Some(b), Some(n)) = (
+            self.pool.as_const(a),
+            self.pool.as_const(b),
+            self.pool.as_const(n),
+        ) else {
+            return TOP;
+        };
+        let folded = match op {
+            opcode::ADDMOD => a.add_mod(b, n),
+            _ => a.mul_mod(b, n),
+        };
+        self.pool.constant(folded)
     }
 
     /// What a load of `slot` gives on the path of `st`: nothing known, when the path may have

@@ -314,6 +314,29 @@ fn a_call_output_region_holds_each_word_the_call_returned() {
     );
 }
 
+#[test]
+fn addmod_and_mulmod_fold_constants_over_512_bits() {
+    // mulmod(2^255, 2^255, 2^256 - 1) = 2^254 (FullMath.mulDiv's high word needs the full
+    // product); addmod(2^256 - 1, 2, 3) = 2; mulmod(4, 5, 0) = 0 as in the EVM; with an input
+    // that is not a constant, the slot is unknown.
+    let half = "0x8000000000000000000000000000000000000000000000000000000000000000";
+    let max = "0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff";
+    let src = format!(
+        "PUSH32 {max} PUSH32 {half} PUSH32 {half} MULMOD SLOAD POP \
+         PUSH1 0x03 PUSH1 0x02 PUSH32 {max} ADDMOD SLOAD POP \
+         PUSH1 0x00 PUSH1 0x05 PUSH1 0x04 MULMOD SLOAD POP \
+         PUSH1 0x07 CALLER PUSH1 0x04 ADDMOD SLOAD POP STOP"
+    );
+    check(
+        &src,
+        EntryKey::Empty,
+        "read 0x0
+         read 0x2
+         read 0x4000000000000000000000000000000000000000000000000000000000000000
+         read ⊤",
+    );
+}
+
 /// Like [`check`], for the analysis of one frame (no calldata, value 0) that takes its storage
 /// from `storage` (`(slot, value)`, others zero); also returns the slots it took as known.
 fn check_with_storage(src: &str, storage: &[(u64, u64)], expected: &str) -> Vec<u64> {
