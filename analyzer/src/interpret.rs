@@ -52,6 +52,10 @@ impl Default for AnalysisLimits {
     }
 }
 
+/// The chain the analysed code runs on: Ethereum mainnet, as for the executor. CHAINID is
+/// this constant, so that an EIP-712 domain separator cached for it decides its branch.
+pub const CHAIN_ID: u64 = 1;
+
 /// Longest init code a CREATE keeps as segments.
 const MAX_INIT: u32 = 0xc000;
 /// Deepest EVM stack.
@@ -901,6 +905,10 @@ impl Interp<'_, '_> {
                     return true;
                 }
                 opcode::REVERT | opcode::INVALID => return true,
+                opcode::CHAINID => {
+                    let id = self.pool.small(CHAIN_ID);
+                    st.push(id);
+                }
                 opcode::ADDMOD | opcode::MULMOD => {
                     let (a, b, n) = (st.pop(), st.pop(), st.pop());
                     st.push(self.modular(op, a, b, n));

@@ -337,6 +337,14 @@ fn addmod_and_mulmod_fold_constants_over_512_bits() {
     );
 }
 
+#[test]
+fn chainid_is_mainnet() {
+    // if (block.chainid == 1) read slot 1 else read slot 2: only the mainnet side is kept.
+    let src = "CHAINID PUSH1 0x01 EQ @main JUMPI PUSH1 0x02 SLOAD POP STOP \
+               main: PUSH1 0x01 SLOAD POP STOP";
+    check(src, EntryKey::Empty, "read 0x1");
+}
+
 /// Like [`check`], for the analysis of one frame (no calldata, value 0) that takes its storage
 /// from `storage` (`(slot, value)`, others zero); also returns the slots it took as known.
 fn check_with_storage(src: &str, storage: &[(u64, u64)], expected: &str) -> Vec<u64> {
