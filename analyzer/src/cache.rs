@@ -16,7 +16,7 @@ use alloy_primitives::{
 use crate::{
     cfg::Code,
     dispatcher,
-    expr::FrameFacts,
+    expr::{FrameBlock, FrameFacts},
     interpret::{AnalysisLimits, StorageReader, analyze_entry, analyze_frame},
     proxy::{self, CodeProxy},
     summary::{ContractSummary, EntryKey, EntrySummary},
@@ -136,7 +136,9 @@ impl CodeEntry {
         let k = (key, facts);
         let cached = cache.read().ok().and_then(|map| map.get(&k).cloned());
         match cached {
-            Some((s, first)) if still_holds(&s, storage.as_mut()) => return (s, first != frame),
+            Some((s, first)) if still_holds(&s, k.1.block, storage.as_mut()) => {
+                return (s, first != frame);
+            }
             Some(_) if kind == Specialisation::Stored => {
                 if let Ok(mut r) = self.stored_refreshes.write() {
                     let n = r.entry(key).or_default();
@@ -199,8 +201,16 @@ impl CodeEntry {
     }
 }
 
-/// Whether the storage a summary took as known still holds the values it assumed.
-fn still_holds(summary: &EntrySummary, storage: Option<&mut StorageReader<'_>>) -> bool {
+/// Whether a summary still holds: it was analysed in this block, or did not use the block,
+/// and the storage it took as known still holds the values it assumed.
+fn still_holds(
+    summary: &EntrySummary,
+    block: Option<FrameBlock>,
+    storage: Option<&mut StorageReader<'_>>,
+) -> bool {
+    if summary.block.is_some() && summary.block != block {
+        return false;
+    }
     match storage {
         None => summary.assumed.is_empty(),
         Some(read) => summary
@@ -504,6 +514,48 @@ mod tests {
             withheld.lines()
         );
         assert!(Arc::ptr_eq(&trusted, &analyse(&[])), "still cached");
+    }
+
+    #[test]
+    fn a_summary_that_used_its_block_serves_that_block_only() {
+        // sload(TIMESTAMP), and a code that ignores the block: the first is analysed again in
+        // another block, the second kept.
+        let at = |timestamp| FrameFacts {
+            block: Some(FrameBlock {
+                number: 1,
+                timestamp,
+            }),
+            ..FrameFacts::default()
+        };
+        let analyse = |entry: &CodeEntry, timestamp| {
+            let (s, _) = entry.specialised_entry(
+                EntryKey::Empty,
+                at(timestamp),
+                Specialisation::Exact,
+                &AnalysisLimits::default(),
+                0,
+                None,
+            );
+            s
+        };
+        let cache = Cache::default();
+        let timed = cache.get(None, &Bytes::from_static(&[0x42, 0x54, 0x00]), || None);
+        let first = analyse(&timed, 7);
+        assert_eq!(first.lines(), ["read 0x7"]);
+        assert!(
+            Arc::ptr_eq(&first, &analyse(&timed, 7)),
+            "same block: cached"
+        );
+        assert_eq!(analyse(&timed, 8).lines(), ["read 0x8"]);
+        let plain = cache.get(None, &Bytes::from_static(&[0x60, 0x01, 0x54, 0x00]), || {
+            None
+        });
+        let first = analyse(&plain, 7);
+        assert_eq!(first.block, None);
+        assert!(
+            Arc::ptr_eq(&first, &analyse(&plain, 8)),
+            "block unused: cached"
+        );
     }
 
     #[test]

@@ -295,7 +295,11 @@ pub struct Known {
 }
 
 /// What is known of one frame's calldata and value, for an analysis specialised to it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+///
+/// Equality and hashing (the specialisation caches' key) leave `block` out: a summary records
+/// whether it used the block ([`crate::EntrySummary::block`]), so that one analysed in an
+/// earlier block still serves the frame when it did not.
+#[derive(Debug, Clone, Default)]
 pub struct FrameFacts {
     /// The calldata (its length is known).
     pub calldata: alloy_primitives::Bytes,
@@ -305,6 +309,8 @@ pub struct FrameFacts {
     pub value: Option<U256>,
     /// CALLER, ORIGIN and ADDRESS, when known (one frame of one transaction).
     pub senders: Option<FrameSenders>,
+    /// NUMBER and TIMESTAMP, when known (one frame of one block); not part of the key.
+    pub block: Option<FrameBlock>,
     /// Whether the analysis takes the frame's storage from the pre-state (see
     /// [`crate::EntrySummary::assumed`]).
     pub pre_state: bool,
@@ -323,6 +329,28 @@ pub struct FrameSenders {
     /// ADDRESS.
     pub address: U256,
 }
+
+/// The block one frame runs in: its NUMBER and TIMESTAMP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FrameBlock {
+    /// NUMBER.
+    pub number: u64,
+    /// TIMESTAMP.
+    pub timestamp: u64,
+}
+
+impl PartialEq for FrameFacts {
+    fn eq(&self, other: &Self) -> bool {
+        self.calldata == other.calldata
+            && self.known == other.known
+            && self.value == other.value
+            && self.senders == other.senders
+            && self.pre_state == other.pre_state
+            && self.withheld == other.withheld
+    }
+}
+
+impl Eq for FrameFacts {}
 
 impl std::hash::Hash for FrameFacts {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
@@ -415,6 +443,7 @@ impl FrameFacts {
             known: Some(mask),
             value: value.filter(|v| v.is_zero()),
             senders: None,
+            block: None,
             pre_state: false,
             withheld: Box::default(),
         }
@@ -472,6 +501,8 @@ pub struct Pool {
     deps: Vec<Deps>,
     /// Values stored as the free-memory pointer: the bases of allocations.
     allocations: HashSet<Expr>,
+    /// Whether NUMBER or TIMESTAMP folded to the frame's block (see [`Self::used_block`]).
+    used_block: bool,
 }
 
 impl Pool {
@@ -488,6 +519,7 @@ impl Pool {
             deps: Vec::new(),
             max_nodes,
             allocations: HashSet::default(),
+            used_block: false,
         };
         p.intern(Node::Top, 0, 256);
         p
@@ -640,12 +672,19 @@ impl Pool {
             return self.small(0);
         }
         if let Some(frame) = &self.known.frame {
-            match (v, frame.value, frame.senders) {
-                (Env::CallDataSize, _, _) => return self.small(frame.calldata.len() as u64),
-                (Env::CallValue, Some(value), _) => return self.constant(value),
-                (Env::Caller, _, Some(s)) => return self.constant(s.caller),
-                (Env::Origin, _, Some(s)) => return self.constant(s.origin),
-                (Env::Address, _, Some(s)) => return self.constant(s.address),
+            match (v, frame.value, frame.senders, frame.block) {
+                (Env::CallDataSize, ..) => return self.small(frame.calldata.len() as u64),
+                (Env::CallValue, Some(value), ..) => return self.constant(value),
+                (Env::Caller, _, Some(s), _) => return self.constant(s.caller),
+                (Env::Origin, _, Some(s), _) => return self.constant(s.origin),
+                (Env::Address, _, Some(s), _) => return self.constant(s.address),
+                (Env::Number | Env::Timestamp, .., Some(b)) => {
+                    self.used_block = true;
+                    return self.small(match v {
+                        Env::Number => b.number,
+                        _ => b.timestamp,
+                    });
+                }
                 _ => {}
             }
         }
@@ -1080,6 +1119,14 @@ impl Pool {
             _ => e,
         };
         self.allocations.insert(b);
+    }
+
+    /// The block the analysis took NUMBER or TIMESTAMP from, if it did: its summary holds in
+    /// that block only.
+    pub fn used_block(&self) -> Option<FrameBlock> {
+        self.used_block
+            .then(|| self.known.frame.as_ref().and_then(|f| f.block))
+            .flatten()
     }
 
     /// Freezes the pool into the table a summary keeps.

@@ -20,7 +20,10 @@ use serde::Serialize;
 use crate::{
     AccessSet, Location, LocationSet, Widening, WideningReason,
     cache::{Cache, CodeEntry, Specialisation},
-    expr::{Env, EvalEnv, Expr, ExprTable, FrameFacts, FrameSenders, Memo, Seg, hash_known_mask},
+    expr::{
+        Env, EvalEnv, Expr, ExprTable, FrameBlock, FrameFacts, FrameSenders, Memo, Seg,
+        hash_known_mask,
+    },
     interpret::{AnalysisLimits, MAX_OUTPUT_WORDS, StorageReader},
     proxy::{self, BEACON_IMPLEMENTATION_SLOTS, BEACON_SLOT, CodeProxy, IMPLEMENTATION_SLOTS},
     summary::{CallInput, CallKind, Effect, EntryKey, Guard},
@@ -1102,6 +1105,10 @@ impl<'a> Inst<'a> {
                         caller: f.caller.into_word().into(),
                         origin: self.origin.into_word().into(),
                         address: f.this.into_word().into(),
+                    }),
+                    block: Some(FrameBlock {
+                        number: self.block.number,
+                        timestamp: self.block.timestamp,
                     }),
                     pre_state: withheld.is_some(),
                     withheld: withheld.clone().unwrap_or_default(),

@@ -229,6 +229,7 @@ fn analyze(
     }
     it.call_sites.sort_unstable();
     it.call_sites.dedup();
+    let block = it.pool.used_block();
     let mut summary = EntrySummary {
         key,
         exprs: it.pool.freeze(),
@@ -243,6 +244,7 @@ fn analyze(
         complete: it.complete,
         open: false,
         assumed: it.assumed.into_boxed_slice(),
+        block,
         storage_branches: it.storage_branches,
         ordered: !it.unordered,
     };

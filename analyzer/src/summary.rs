@@ -12,7 +12,7 @@ use serde::{Serialize, Serializer, ser::SerializeStruct};
 
 use crate::{
     WideningReason,
-    expr::{Expr, ExprTable, Seg},
+    expr::{Expr, ExprTable, FrameBlock, Seg},
 };
 
 /// Which entry of a contract a frame runs, decided by its calldata.
@@ -146,6 +146,9 @@ pub struct EntrySummary {
     /// The pre-state storage values the analysis took as known, `(slot, value)` of the
     /// frame's own storage: the summary holds only while the storage holds them.
     pub assumed: Box<[(U256, U256)]>,
+    /// The block whose NUMBER and TIMESTAMP the analysis took as known (a frame's own, see
+    /// [`crate::expr::FrameFacts::block`]): the summary holds only in that block.
+    pub block: Option<FrameBlock>,
     /// Whether a branch the analysis left undecided depends on a storage slot that depends
     /// on nothing the frame is given (a fee rate, a pause flag): an analysis that takes the
     /// frame's storage from the pre-state decides it, and may drop the effects of the side

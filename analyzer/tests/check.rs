@@ -364,6 +364,7 @@ fn check_with_storage(src: &str, storage: &[(u64, u64)], expected: &str) -> Vec<
             origin: caller,
             address: Address::repeat_byte(2).into_word().into(),
         }),
+        block: None,
         pre_state: true,
         withheld: Box::default(),
     };
@@ -413,6 +414,41 @@ fn storage_a_path_stored_to_or_called_out_from_is_not_taken_from_the_pre_state()
         "call 0x9 value=0x0 input=[]\nread 0x4\nwrite 0x5",
     );
     assert!(assumed.is_empty());
+}
+
+#[test]
+fn a_frame_analysed_in_its_block_decides_branches_on_timestamp_and_number() {
+    use alloy_primitives::U256;
+    use foresight_analyzer::{
+        AnalysisLimits, Code,
+        expr::{FrameBlock, FrameFacts},
+        interpret::analyze_frame,
+    };
+    // if (block.timestamp > 0x1000) read slot 2 else read slot 1; then read slot NUMBER.
+    let src = "PUSH2 0x1000 TIMESTAMP GT @late JUMPI PUSH1 0x01 SLOAD POP @end JUMP \
+               late: PUSH1 0x02 SLOAD POP end: JUMPDEST NUMBER SLOAD POP STOP";
+    let code = Code::new(Bytes::from(asm(src)));
+    let analyse = |block| {
+        let facts = FrameFacts {
+            value: Some(U256::ZERO),
+            block,
+            ..FrameFacts::default()
+        };
+        analyze_frame(
+            &code,
+            EntryKey::Empty,
+            facts,
+            &AnalysisLimits::default(),
+            None,
+        )
+    };
+    let block = FrameBlock {
+        number: 0x77,
+        timestamp: 0x2000,
+    };
+    assert_lines(&analyse(Some(block)), "read 0x2\nread 0x77");
+    // Not knowing the block, both sides stay and the slot is the block's number.
+    assert_lines(&analyse(None), "read 0x1\nread 0x2\nread number");
 }
 
 /// Like [`check`], for an analysis specialised to the shape of `calldata` (see
