@@ -341,12 +341,22 @@ pub struct FrameBlock {
 
 impl PartialEq for FrameFacts {
     fn eq(&self, other: &Self) -> bool {
-        self.calldata == other.calldata
-            && self.known == other.known
-            && self.value == other.value
-            && self.senders == other.senders
-            && self.pre_state == other.pre_state
-            && self.withheld == other.withheld
+        // Destructured, so that a new field cannot be left out of the key unnoticed.
+        let Self {
+            calldata,
+            known,
+            value,
+            senders,
+            block: _,
+            pre_state,
+            withheld,
+        } = self;
+        *calldata == other.calldata
+            && *known == other.known
+            && *value == other.value
+            && *senders == other.senders
+            && *pre_state == other.pre_state
+            && *withheld == other.withheld
     }
 }
 
@@ -354,12 +364,22 @@ impl Eq for FrameFacts {}
 
 impl std::hash::Hash for FrameFacts {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.calldata.hash(state);
-        self.value.hash(state);
-        self.senders.hash(state);
-        self.pre_state.hash(state);
-        self.withheld.hash(state);
-        hash_known_mask(self.known.as_deref(), state);
+        // Destructured like `eq`: the two must agree on the key.
+        let Self {
+            calldata,
+            known,
+            value,
+            senders,
+            block: _,
+            pre_state,
+            withheld,
+        } = self;
+        calldata.hash(state);
+        value.hash(state);
+        senders.hash(state);
+        pre_state.hash(state);
+        withheld.hash(state);
+        hash_known_mask(known.as_deref(), state);
     }
 }
 
@@ -501,8 +521,8 @@ pub struct Pool {
     deps: Vec<Deps>,
     /// Values stored as the free-memory pointer: the bases of allocations.
     allocations: HashSet<Expr>,
-    /// Whether NUMBER or TIMESTAMP folded to the frame's block (see [`Self::used_block`]).
-    used_block: bool,
+    /// The frame's block, once NUMBER or TIMESTAMP folded to it (see [`Self::used_block`]).
+    used_block: Option<FrameBlock>,
 }
 
 impl Pool {
@@ -519,7 +539,7 @@ impl Pool {
             deps: Vec::new(),
             max_nodes,
             allocations: HashSet::default(),
-            used_block: false,
+            used_block: None,
         };
         p.intern(Node::Top, 0, 256);
         p
@@ -679,7 +699,7 @@ impl Pool {
                 (Env::Origin, _, Some(s), _) => return self.constant(s.origin),
                 (Env::Address, _, Some(s), _) => return self.constant(s.address),
                 (Env::Number | Env::Timestamp, .., Some(b)) => {
-                    self.used_block = true;
+                    self.used_block = Some(b);
                     return self.small(match v {
                         Env::Number => b.number,
                         _ => b.timestamp,
@@ -1125,8 +1145,6 @@ impl Pool {
     /// that block only.
     pub fn used_block(&self) -> Option<FrameBlock> {
         self.used_block
-            .then(|| self.known.frame.as_ref().and_then(|f| f.block))
-            .flatten()
     }
 
     /// Freezes the pool into the table a summary keeps.
