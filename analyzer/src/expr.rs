@@ -339,9 +339,19 @@ pub struct FrameBlock {
     pub timestamp: u64,
 }
 
-impl PartialEq for FrameFacts {
-    fn eq(&self, other: &Self) -> bool {
-        // Destructured, so that a new field cannot be left out of the key unnoticed.
+/// The fields of [`FrameFacts`] that key the specialisation caches: all but `block`.
+type FactsKey<'a> = (
+    &'a alloy_primitives::Bytes,
+    Option<&'a [bool]>,
+    Option<U256>,
+    Option<FrameSenders>,
+    bool,
+    &'a [U256],
+);
+
+impl FrameFacts {
+    /// The key fields, destructured so that a new field cannot be left out unnoticed.
+    fn key(&self) -> FactsKey<'_> {
         let Self {
             calldata,
             known,
@@ -351,12 +361,20 @@ impl PartialEq for FrameFacts {
             pre_state,
             withheld,
         } = self;
-        *calldata == other.calldata
-            && *known == other.known
-            && *value == other.value
-            && *senders == other.senders
-            && *pre_state == other.pre_state
-            && *withheld == other.withheld
+        (
+            calldata,
+            known.as_deref(),
+            *value,
+            *senders,
+            *pre_state,
+            withheld,
+        )
+    }
+}
+
+impl PartialEq for FrameFacts {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
     }
 }
 
@@ -364,22 +382,13 @@ impl Eq for FrameFacts {}
 
 impl std::hash::Hash for FrameFacts {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        // Destructured like `eq`: the two must agree on the key.
-        let Self {
-            calldata,
-            known,
-            value,
-            senders,
-            block: _,
-            pre_state,
-            withheld,
-        } = self;
+        let (calldata, known, value, senders, pre_state, withheld) = self.key();
         calldata.hash(state);
         value.hash(state);
         senders.hash(state);
         pre_state.hash(state);
         withheld.hash(state);
-        hash_known_mask(known.as_deref(), state);
+        hash_known_mask(known, state);
     }
 }
 
