@@ -35,9 +35,11 @@ pub struct AnalysisLimits {
     pub max_states_per_point: usize,
     /// Expression nodes per entry (past it, new values are ⊤).
     pub max_nodes: usize,
-    /// Distinct contexts per program point. More means the contexts explode (recursion, or a
-    /// loop that grows the stack, makes a new context per level): such an entry would exhaust
-    /// `max_steps` and widen anyway, so it is widened as soon as the bound is passed.
+    /// Distinct contexts per program point. An internal function has one per call site (a
+    /// reflection token's fee arithmetic reaches SafeMath's `add` from 40 and more); past the
+    /// bound the contexts explode (recursion, or a loop that grows the stack, makes a new
+    /// context per level): such an entry would exhaust `max_steps` and widen anyway, so it is
+    /// widened as soon as the bound is passed.
     pub max_contexts_per_point: usize,
 }
 
@@ -47,7 +49,7 @@ impl Default for AnalysisLimits {
             max_steps: 20_000,
             max_states_per_point: 2,
             max_nodes: 40_000,
-            max_contexts_per_point: 32,
+            max_contexts_per_point: 128,
         }
     }
 }

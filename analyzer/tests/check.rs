@@ -116,6 +116,18 @@ fn internal_function_returns_to_each_caller() {
 }
 
 #[test]
+fn an_internal_function_called_from_many_sites_returns_to_each() {
+    // SafeMath's add in a reflection token's fee arithmetic has 40 and more call sites in one
+    // walk, each a context of its own at the function's entry: 48 here, all resolved.
+    let sites: String = (0..48)
+        .map(|i| format!("@r{i} PUSH1 {:#04x} @fn JUMP r{i}: POP ", 0x10 + i))
+        .collect();
+    let src = dispatch("0x00000001", "main") + "main: " + &sites + "STOP fn: SLOAD SWAP1 JUMP";
+    let expected: String = (0..48).map(|i| format!("read {:#x}\n", 0x10 + i)).collect();
+    check(&src, EntryKey::Selector(1), &expected);
+}
+
+#[test]
 fn loop_over_array_becomes_a_family() {
     // for (i = 0; i < sload(0); i++) sload(keccak(0) + i)
     let src = dispatch("0x00000002", "main")
