@@ -141,6 +141,12 @@ pub struct State {
     /// this path made (0: none yet): a path that makes one whose index is lower runs the
     /// summary's calls out of their listed order.
     pub last_call: u32,
+    /// Whether this path lost track of a write (one at an unknown place, or an entry pushed
+    /// out past [`MAX_MEM_ENTRIES`]). Until it does, absolute memory that no entry covers was
+    /// never written, so it holds the EVM's initial zeros: the tail word that a copy loop
+    /// reads past the end of a `bytes` (the padding of `abi.encodePacked(creationCode, ..)`)
+    /// is known.
+    pub forgot: bool,
 }
 
 impl State {
@@ -152,6 +158,7 @@ impl State {
             && self.dirty == other.dirty
             && self.stored == other.stored
             && self.stored_values == other.stored_values
+            && self.forgot == other.forgot
     }
 
     /// Pops a value (⊤ on underflow: the path may have come through a join that lost depth).
@@ -260,6 +267,7 @@ impl State {
         if !self.mem.is_empty() {
             self.mem = Rc::default();
         }
+        self.forgot = true;
     }
 
     /// Records a write; a write at an unknown offset forgets everything.
@@ -282,11 +290,13 @@ impl State {
         mem.retain(|m| !(m.base == base && m.off >= off && m.end() <= new.end()));
         if mem.len() >= MAX_MEM_ENTRIES {
             mem.remove(0);
+            self.forgot = true;
         }
         mem.push(new);
     }
 
-    /// The bytes `base + off .. + len` as segments (unknown where nothing known was written).
+    /// The bytes `base + off .. + len` as segments: where nothing known was written, zeros
+    /// (absolute memory, while the path has not [`State::forgot`] a write) or unknown.
     pub fn read(&self, pool: &mut Pool, base: Option<Expr>, off: u32, len: u32) -> Vec<Seg> {
         let mut segs: Vec<Seg> = Vec::new();
         let len = len.min(MAX_READ);
@@ -321,13 +331,26 @@ impl State {
                         .min()
                         .unwrap_or(end)
                         .min(end);
-                    push_seg(
-                        &mut segs,
-                        Seg::Unknown {
-                            len: (next - p) as u16,
-                        },
-                    );
-                    p = next;
+                    if base.is_none() && !self.forgot {
+                        let zero = pool.small(0);
+                        while p < next {
+                            let len = (next - p).min(32) as u8;
+                            segs.push(Seg::Word {
+                                e: zero,
+                                shift: 0,
+                                len,
+                            });
+                            p += len as u64;
+                        }
+                    } else {
+                        push_seg(
+                            &mut segs,
+                            Seg::Unknown {
+                                len: (next - p) as u16,
+                            },
+                        );
+                        p = next;
+                    }
                 }
             }
         }
@@ -381,6 +404,7 @@ impl State {
                 stored: union(&self.stored, &other.stored),
                 stored_values: common_values(&self.stored_values, &other.stored_values),
                 last_call: self.last_call.max(other.last_call),
+                forgot: self.forgot || other.forgot,
             };
         }
         let common = self
@@ -423,7 +447,8 @@ impl State {
                 src: MemSrc::Word { e, shift: 0 },
             });
         }
-        if mem.len() > MAX_MEM_ENTRIES * 2 {
+        let cleared = mem.len() > MAX_MEM_ENTRIES * 2;
+        if cleared {
             mem.clear();
         }
         State {
@@ -434,6 +459,7 @@ impl State {
             stored: union(&self.stored, &other.stored),
             stored_values: common_values(&self.stored_values, &other.stored_values),
             last_call: self.last_call.max(other.last_call),
+            forgot: self.forgot || other.forgot || cleared,
         }
     }
 
@@ -443,6 +469,7 @@ impl State {
         if self.stack.len() > other.stack.len()
             || other.last_call > self.last_call
             || other.dirty && !self.dirty
+            || other.forgot && !self.forgot
             || !other.stored.iter().all(|e| self.stored.contains(e))
             || !self
                 .stored_values
@@ -526,6 +553,35 @@ mod tests {
     use crate::expr::{Env, Known};
 
     #[test]
+    fn unwritten_memory_is_zero_until_a_write_is_lost() {
+        let mut pool = Pool::new(Default::default(), Known::default(), 1000);
+        let c = pool.env(Env::Caller);
+        let word_at = |s: &State, pool: &mut Pool, off: u32| {
+            let segs = s.read(pool, None, off, 32);
+            pool.concat(segs)
+        };
+        let mut s = State::default();
+        assert_eq!(word_at(&s, &mut pool, 0x80), pool.small(0));
+        // Entries pushed out past the bound: what they held reads as unknown, not as zero.
+        for k in 0..MAX_MEM_ENTRIES as u32 {
+            s.write(
+                Some((None, 0x100 + 32 * k)),
+                32,
+                MemSrc::Word { e: c, shift: 0 },
+            );
+        }
+        assert_eq!(word_at(&s, &mut pool, 0x80), pool.small(0));
+        s.write(Some((None, 0x2000)), 32, MemSrc::Word { e: c, shift: 0 });
+        assert!(s.forgot);
+        assert_eq!(word_at(&s, &mut pool, 0x100), TOP);
+        // A join keeps the loss of either path, and a fresh state does not subsume a lost one.
+        let fresh = State::default();
+        let joined = fresh.join(&s, &mut pool, 0);
+        assert!(joined.forgot);
+        assert!(!fresh.subsumes(&joined, &pool, 0));
+    }
+
+    #[test]
     fn scratch_space_reads_back_words_and_partial_words() {
         let mut pool = Pool::new(Default::default(), Known::default(), 1000);
         let c = pool.env(Env::Caller);
@@ -590,9 +646,15 @@ mod tests {
                 }
             ]
         );
+        // never written: the EVM's initial zeros
+        let zero = pool.small(0);
         assert_eq!(
             s.read(&mut pool, None, 64, 8),
-            vec![Seg::Unknown { len: 8 }]
+            vec![Seg::Word {
+                e: zero,
+                shift: 0,
+                len: 8
+            }]
         );
     }
 

@@ -1027,7 +1027,12 @@ impl Interp<'_, '_> {
             let ce = self.pool.constant(c);
             // An unknown `x` is taken to be the word read back from this very offset (solc's
             // pattern), so its bytes stay as they are; a prediction, validated by the executor.
-            if y != TOP {
+            // So does an `x` that is that word: the pieces it was read from stay as they were.
+            let unchanged = y == TOP || {
+                let segs = st.read(&mut self.pool, base, off, 32);
+                self.pool.concat(segs) == y
+            };
+            if !unchanged {
                 st.write(Some((base, off)), 32, MemSrc::Word { e: y, shift: 0 });
             }
             st.write(Some((base, off)), k, MemSrc::Word { e: ce, shift: 0 });

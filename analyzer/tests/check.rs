@@ -596,6 +596,23 @@ fn memory_allocated_past_an_unknown_free_pointer_stays_readable() {
 }
 
 #[test]
+fn memory_never_written_reads_as_zero_until_a_write_is_lost() {
+    // One byte written at 0x9f: the word at 0x80 is that byte after 31 zero bytes (a copy
+    // loop's last word past the end of a `bytes`). After a write at an unknown place, memory
+    // no entry covers may hold anything.
+    let src = dispatch("0x11111111", "f")
+        + "f: PUSH1 0x07 PUSH1 0x9f MSTORE8 PUSH1 0x80 MLOAD SLOAD POP \
+           CALLER PUSH1 0x04 CALLDATALOAD MSTORE PUSH1 0x02 PUSH1 0xbf MSTORE8 \
+           PUSH1 0xa0 MLOAD SLOAD POP STOP";
+    check(
+        &src,
+        EntryKey::Selector(0x11111111),
+        "read 0x7
+         read ⊤",
+    );
+}
+
+#[test]
 fn allocations_named_by_one_mstore_stay_apart() {
     // `alloc` returns the free pointer and moves it on by RETURNDATASIZE (unknown), so its
     // MSTORE names the pointer. Called three times: the third allocation must not take the
