@@ -280,6 +280,8 @@ struct Frame<'t> {
     written_before: usize,
     /// The frame's number in the transaction (set when it is instantiated).
     serial: u32,
+    /// Whether the frame runs init code: what it returns is the code of `this`.
+    creation: bool,
 }
 
 impl Frame<'_> {
@@ -374,6 +376,9 @@ pub(crate) struct Inst<'a> {
     returned: Vec<CallReturn>,
     /// Accounts the transaction creates (their runtime code is not in the pre-state).
     created: Vec<Address>,
+    /// The code creations of this transaction deploy, where their constructors' summaries
+    /// give it (what their RETURN returns), latest last.
+    deployed: Vec<(Address, Bytes)>,
     /// See [`Prediction::creators`].
     creators: Vec<(Address, u64)>,
     /// Accounts whose frames returned a word read from their storage that was taken as
@@ -642,6 +647,7 @@ impl<'a> Inst<'a> {
             accounts: Vec::with_capacity(8),
             returned: Vec::new(),
             created: Vec::new(),
+            deployed: Vec::new(),
             creators: Vec::new(),
             trusted_returns: Vec::new(),
             stale_storage: Vec::new(),
@@ -906,8 +912,12 @@ impl<'a> Inst<'a> {
             .get(Some(address), code, || self.state.code_hash(address))
     }
 
-    /// The code that runs for `a` (following an EIP-7702 delegation, whose target is loaded).
+    /// The code that runs for `a`: what a creation of this transaction deployed there, else the
+    /// pre-state's (following an EIP-7702 delegation, whose target is loaded).
     fn load_code(&mut self, a: Address) -> Option<(Address, Bytes)> {
+        if let Some((_, code)) = self.deployed.iter().rev().find(|(d, _)| *d == a) {
+            return (!code.is_empty()).then(|| (a, code.clone()));
+        }
         if self.reads_left == 0 {
             return None;
         }
@@ -959,6 +969,7 @@ impl<'a> Inst<'a> {
                     depth: 0,
                     written_before: 0,
                     serial: 0,
+                    creation: true,
                 };
                 self.run_frame(frame);
             }
@@ -1008,6 +1019,7 @@ impl<'a> Inst<'a> {
                     depth: 0,
                     written_before: 0,
                     serial: 0,
+                    creation: false,
                 };
                 self.run_frame(frame);
             }
@@ -1281,6 +1293,14 @@ impl<'a> Inst<'a> {
         if !summary.complete {
             return None;
         }
+        if f.creation
+            && let Some(segs) = summary.deployed.as_deref()
+        {
+            let mut code = Vec::new();
+            if segs.iter().all(|s| self.eval_seg(t, s, &f, &mut code)) {
+                self.deployed.push((f.this, Bytes::from(code)));
+            }
+        }
         // Storage values come from the pre-state: once the transaction may have written this
         // account's storage, a value returned from it may be stale (a balance read back
         // after a transfer), so it stays unknown.
@@ -1427,8 +1447,9 @@ impl<'a> Inst<'a> {
             return None;
         }
         let Some((code_addr, code)) = self.load_code(target) else {
-            if self.created.contains(&target) {
-                // Code this very transaction deploys: not known before execution.
+            if self.created.contains(&target) && !self.deployed.iter().any(|(d, _)| *d == target) {
+                // Code this very transaction deploys, and its constructor's summary does not
+                // say what.
                 self.widen(WideningReason::UnresolvedCreate, true, Some(f));
                 return None;
             }
@@ -1457,6 +1478,7 @@ impl<'a> Inst<'a> {
             depth: f.depth + 1,
             written_before: 0,
             serial: 0,
+            creation: false,
         };
         self.run_frame(callee)
     }
@@ -1611,6 +1633,7 @@ impl<'a> Inst<'a> {
             depth: f.depth + 1,
             written_before: 0,
             serial: 0,
+            creation: true,
         };
         self.run_frame(frame);
     }

@@ -113,6 +113,8 @@ struct Interp<'a, 's> {
     call_sites: Vec<(u32, u32)>,
     /// What the RETURNs reached so far return.
     returns: Returns,
+    /// What they deploy, were the frame a creation.
+    deployed: Deployed,
     /// The pre-state of the frame's storage, for an analysis specialised to one frame.
     storage: Option<StorageReader<'s>>,
     /// The pre-state slots the analysis read through `storage`, with their values.
@@ -155,6 +157,21 @@ enum Returns {
     /// Lengths differ, or one is not a constant number of whole words.
     Unknown,
 }
+
+/// The code the RETURNs (and STOPs) of a creation frame reached so far deploy.
+enum Deployed {
+    /// None reached yet.
+    Unseen,
+    /// The same bytes everywhere, as segments (empty after a STOP).
+    Segs(Vec<Seg>),
+    /// They differ, or one is longer than a contract may be or not at a known offset; also
+    /// what an entry other than [`EntryKey::Empty`] (which no creation frame runs) keeps.
+    Unknown,
+}
+
+/// Longest code a contract may have (EIP-170): a longer RETURN deploys nothing the
+/// summary keeps.
+const MAX_DEPLOYED: u32 = 0x6000;
 
 /// Analyses one entry of `code`.
 pub fn analyze_entry(code: &Code, key: EntryKey, limits: &AnalysisLimits) -> EntrySummary {
@@ -205,6 +222,10 @@ fn analyze(
         pushes: HashMap::default(),
         call_sites: Vec::new(),
         returns: Returns::Unseen,
+        deployed: match key {
+            EntryKey::Empty => Deployed::Unseen,
+            _ => Deployed::Unknown,
+        },
         storage,
         assumed: Vec::new(),
         storage_branches: false,
@@ -241,6 +262,10 @@ fn analyze(
         returns: match it.returns {
             Returns::Words(words) => Some(words.into_boxed_slice()),
             Returns::Unseen | Returns::Unknown => None,
+        },
+        deployed: match it.deployed {
+            Deployed::Segs(segs) => Some(segs.into_boxed_slice()),
+            Deployed::Unseen | Deployed::Unknown => None,
         },
         steps: it.steps,
         complete: it.complete,
@@ -329,6 +354,31 @@ impl Interp<'_, '_> {
             }
             _ => Returns::Unknown,
         };
+    }
+
+    fn join_deployed(&mut self, segs: Option<Vec<Seg>>) {
+        self.deployed = match (
+            std::mem::replace(&mut self.deployed, Deployed::Unknown),
+            segs,
+        ) {
+            (Deployed::Unseen, Some(segs)) => Deployed::Segs(segs),
+            (Deployed::Segs(old), Some(segs)) if old == segs => Deployed::Segs(old),
+            _ => Deployed::Unknown,
+        };
+    }
+
+    /// Memory `[off, off + len)` as segments, read in chunks of at most [`MAX_READ`] bytes;
+    /// `None` when `off` is not a known base and offset.
+    fn memory_segs(&mut self, st: &State, off: Expr, len: u32) -> Option<Vec<Seg>> {
+        let (base, o) = self.pool.split_offset(off)?;
+        let mut segs = Vec::new();
+        let mut p = o;
+        while p < o + len {
+            let chunk = (o + len - p).min(MAX_READ);
+            segs.extend(st.read(&mut self.pool, base, p, chunk));
+            p += chunk;
+        }
+        Some(segs)
     }
 
     /// The words of memory `[off, off + len)`, when `len` is a small constant number of words.
@@ -809,20 +859,9 @@ impl Interp<'_, '_> {
                     let len = st.pop();
                     let salt = (op == opcode::CREATE2).then(|| st.pop());
                     let init = match self.small(len) {
-                        Some(n) if n <= MAX_INIT => match self.pool.split_offset(off) {
-                            Some((base, o)) => {
-                                let mut segs = Vec::new();
-                                let mut p = o;
-                                // read in chunks: reads are capped at MAX_READ bytes
-                                while p < o + n {
-                                    let chunk = (o + n - p).min(MAX_READ);
-                                    segs.extend(st.read(&mut self.pool, base, p, chunk));
-                                    p += chunk;
-                                }
-                                segs
-                            }
-                            None => vec![Seg::Unknown { len: n as u16 }],
-                        },
+                        Some(n) if n <= MAX_INIT => self
+                            .memory_segs(&st, off, n)
+                            .unwrap_or_else(|| vec![Seg::Unknown { len: n as u16 }]),
                         _ => vec![Seg::Unknown { len: 0 }],
                     };
                     let address = match salt {
@@ -899,6 +938,7 @@ impl Interp<'_, '_> {
                 }
                 opcode::STOP => {
                     self.join_returns(Some(Vec::new()));
+                    self.join_deployed(Some(Vec::new()));
                     return true;
                 }
                 opcode::RETURN => {
@@ -906,6 +946,13 @@ impl Interp<'_, '_> {
                     let len = st.pop();
                     let words = self.memory_words(&st, off, len);
                     self.join_returns(words);
+                    if !matches!(self.deployed, Deployed::Unknown) {
+                        let segs = self
+                            .small(len)
+                            .filter(|n| *n <= MAX_DEPLOYED)
+                            .and_then(|n| self.memory_segs(&st, off, n));
+                        self.join_deployed(segs);
+                    }
                     return true;
                 }
                 opcode::REVERT | opcode::INVALID => return true,

@@ -136,6 +136,10 @@ pub struct EntrySummary {
     /// What the entry returns, word by word, when every RETURN it reaches returns the same
     /// number of whole words (a word that differs between them is ⊤); `None` otherwise.
     pub returns: Option<Box<[Expr]>>,
+    /// The code the entry deploys when a creation runs it ([`EntryKey::Empty`] only): the
+    /// bytes every RETURN it reaches returns (none after a STOP), as segments, when they are
+    /// the same everywhere; `None` otherwise.
+    pub deployed: Option<Box<[Seg]>>,
     /// Instructions interpreted.
     pub steps: u32,
     /// Whether the analysis reached its fixed point within its bound.
@@ -295,8 +299,8 @@ impl EntrySummary {
     }
 
     /// All effects as sorted text lines (the deterministic form used by snapshots), each with
-    /// its guards, and what the entry returns (`return [sload(0x2)]`) when that is known and
-    /// not empty.
+    /// its guards, what the entry returns (`return [sload(0x2)]`) and what it deploys
+    /// (`deploy [code[0x1c; 100]]`) when that is known and not empty.
     pub fn lines(&self) -> Vec<String> {
         let mut v: Vec<String> = self
             .effects
@@ -307,6 +311,11 @@ impl EntrySummary {
         if let Some(words) = self.returns.as_deref().filter(|w| !w.is_empty()) {
             let words: Vec<String> = words.iter().map(|w| self.exprs.render(*w)).collect();
             v.push(format!("return [{}]", words.join(", ")));
+        }
+        if let Some(segs) = self.deployed.as_deref().filter(|s| !s.is_empty()) {
+            let mut s = String::from("deploy [");
+            self.exprs.render_segs(segs, &mut s, 0);
+            v.push(s + "]");
         }
         v.sort();
         v.dedup();

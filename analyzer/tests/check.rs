@@ -613,6 +613,23 @@ fn memory_never_written_reads_as_zero_until_a_write_is_lost() {
 }
 
 #[test]
+fn init_code_deploys_what_every_return_returns() {
+    // A constructor that stores the sender and returns the 3 bytes from `runtime:` on;
+    // one that may also stop deploys nothing the summary can name.
+    let ctor = "CALLER PUSH1 0x00 SSTORE PUSH1 0x03 @runtime PUSH1 0x00 CODECOPY \
+                PUSH1 0x03 PUSH1 0x00 RETURN runtime: STOP";
+    check(
+        ctor,
+        EntryKey::Empty,
+        "deploy [code[0x11; 3]]
+         write 0x0",
+    );
+    let either = "CALLVALUE @stop JUMPI PUSH1 0x03 @runtime PUSH1 0x00 CODECOPY \
+                  PUSH1 0x03 PUSH1 0x00 RETURN stop: STOP runtime: STOP";
+    check(either, EntryKey::Empty, "");
+}
+
+#[test]
 fn allocations_named_by_one_mstore_stay_apart() {
     // `alloc` returns the free pointer and moves it on by RETURNDATASIZE (unknown), so its
     // MSTORE names the pointer. Called three times: the third allocation must not take the
