@@ -149,6 +149,9 @@ pub struct State {
     /// reads past the end of a `bytes` (the padding of `abi.encodePacked(creationCode, ..)`)
     /// is known.
     pub forgot: bool,
+    /// The CALL-family instruction whose output RETURNDATASIZE and RETURNDATACOPY read on
+    /// this path (`None`: none yet, a creation since, or paths that disagree).
+    pub return_data: Option<u32>,
 }
 
 impl State {
@@ -161,6 +164,7 @@ impl State {
             && self.stored == other.stored
             && self.stored_values == other.stored_values
             && self.forgot == other.forgot
+            && self.return_data == other.return_data
     }
 
     /// Pops a value (⊤ on underflow: the path may have come through a join that lost depth).
@@ -407,6 +411,7 @@ impl State {
                 stored_values: common_values(&self.stored_values, &other.stored_values),
                 last_call: self.last_call.max(other.last_call),
                 forgot: self.forgot || other.forgot,
+                return_data: self.return_data.filter(|p| other.return_data == Some(*p)),
             };
         }
         let common = self
@@ -462,6 +467,7 @@ impl State {
             stored_values: common_values(&self.stored_values, &other.stored_values),
             last_call: self.last_call.max(other.last_call),
             forgot: self.forgot || other.forgot || cleared,
+            return_data: self.return_data.filter(|p| other.return_data == Some(*p)),
         }
     }
 
@@ -472,6 +478,7 @@ impl State {
             || other.last_call > self.last_call
             || other.dirty && !self.dirty
             || other.forgot && !self.forgot
+            || self.return_data.is_some() && self.return_data != other.return_data
             || !other.stored.iter().all(|e| self.stored.contains(e))
             || !self
                 .stored_values
@@ -718,6 +725,21 @@ mod tests {
             vec![Seg::Unknown { len: 32 }]
         );
         assert!(j.subsumes(&a, &pool, 1) && j.subsumes(&b, &pool, 1));
+    }
+
+    #[test]
+    fn return_data_of_one_call_is_kept_only_where_both_paths_made_it_last() {
+        let mut pool = Pool::new(Default::default(), Known::default(), 1000);
+        let after = |pc| State {
+            return_data: Some(pc),
+            ..State::default()
+        };
+        assert_eq!(after(7).join(&after(7), &mut pool, 1).return_data, Some(7));
+        let j = after(7).join(&after(9), &mut pool, 1);
+        assert_eq!(j.return_data, None);
+        assert!(j.subsumes(&after(7), &pool, 1) && j.subsumes(&after(9), &pool, 1));
+        assert!(!after(7).subsumes(&after(9), &pool, 1));
+        assert!(!after(7).subsumes(&State::default(), &pool, 1));
     }
 
     #[test]

@@ -421,6 +421,41 @@ impl Interp<'_, '_> {
         }
     }
 
+    /// RETURNDATACOPY of the whole output (its length unknown: RETURNDATASIZE) of the call
+    /// the path made last to `m`: its first words name what that call returned, as an output
+    /// region does (see [`Self::call_output`]), so that a proxy returning them forwards them.
+    fn copy_return_data(&mut self, st: &mut State, m: Expr) {
+        let (Some(pc), Some((base, at))) = (st.return_data, self.pool.split_offset(m)) else {
+            return;
+        };
+        for k in 0..MAX_OUTPUT_WORDS {
+            let e = self.pool.returned(pc, 32 * k);
+            st.write(
+                Some((base, at.saturating_add(32 * k))),
+                32,
+                MemSrc::Word { e, shift: 0 },
+            );
+        }
+    }
+
+    /// The words of a RETURN of unknown length at `off` that forwards what the path's last
+    /// call returned (a proxy's `returndatacopy(p, 0, returndatasize())` then
+    /// `return(p, returndatasize())`): the first words of that output, still in memory.
+    /// Instantiation evaluates each to the callee's word, or to unknown where the callee
+    /// returned fewer.
+    fn forwarded_return_data(&mut self, st: &State, off: Expr) -> Option<Vec<Expr>> {
+        let pc = st.return_data?;
+        (0..MAX_OUTPUT_WORDS)
+            .map(|k| {
+                let e = self.pool.returned(pc, 32 * k);
+                let delta = self.pool.small(u64::from(32 * k));
+                let at = self.pool.bin(BinOp::Add, delta, off);
+                let segs = self.read_mem(st, at, 32);
+                (self.pool.concat(segs) == e).then_some(e)
+            })
+            .collect()
+    }
+
     /// The context of a state at a join point: the jump destinations on its stack, by depth
     /// from the top.
     fn context(&mut self, st: &State) -> u64 {
@@ -785,9 +820,12 @@ impl Interp<'_, '_> {
                 }
                 opcode::RETURNDATACOPY => {
                     let m = st.pop();
-                    st.pop();
+                    let from = st.pop();
                     let l = st.pop();
                     self.clobber(&mut st, m, l);
+                    if l == TOP && self.small(from) == Some(0) {
+                        self.copy_return_data(&mut st, m);
+                    }
                 }
                 opcode::MCOPY => {
                     let d = st.pop();
@@ -850,6 +888,7 @@ impl Interp<'_, '_> {
                     }
                     self.called(&mut st, index);
                     self.call_output(&mut st, pc, out_off, out_len);
+                    st.return_data = Some(pc as u32);
                     st.dirty |= self.storage.is_some() && kind != CallKind::StaticCall;
                     st.push(TOP);
                 }
@@ -878,6 +917,7 @@ impl Interp<'_, '_> {
                         &st.guards,
                     );
                     self.called(&mut st, index);
+                    st.return_data = None;
                     self.creates = self.creates.saturating_add(1);
                     st.dirty |= self.storage.is_some();
                     st.push(address);
@@ -944,7 +984,10 @@ impl Interp<'_, '_> {
                 opcode::RETURN => {
                     let off = st.pop();
                     let len = st.pop();
-                    let words = self.memory_words(&st, off, len);
+                    let words = match len == TOP {
+                        true => self.forwarded_return_data(&st, off),
+                        false => self.memory_words(&st, off, len),
+                    };
                     self.join_returns(words);
                     if !matches!(self.deployed, Deployed::Unknown) {
                         let segs = self

@@ -642,3 +642,34 @@ fn allocations_named_by_one_mstore_stay_apart() {
            alloc: PUSH1 0x40 MLOAD RETURNDATASIZE DUP2 ADD PUSH1 0x40 MSTORE SWAP1 JUMP";
     check(&src, EntryKey::Selector(0x11111111), "read origin");
 }
+
+#[test]
+fn a_proxy_returning_what_its_delegatecall_returned_forwards_those_words() {
+    // calldatacopy(0, 0, calldatasize()); delegatecall(gas(), sload(0), 0, calldatasize(),
+    // 0, 0); returndatacopy(0, 0, returndatasize()); then return (or revert) it all.
+    let proxy = "CALLDATASIZE PUSH1 0x00 DUP1 CALLDATACOPY \
+                 PUSH1 0x00 DUP1 CALLDATASIZE PUSH1 0x00 PUSH1 0x00 SLOAD GAS DELEGATECALL \
+                 RETURNDATASIZE PUSH1 0x00 DUP1 RETURNDATACOPY \
+                 @ok JUMPI RETURNDATASIZE PUSH1 0x00 REVERT \
+                 ok: RETURNDATASIZE PUSH1 0x00 RETURN";
+    check(
+        proxy,
+        EntryKey::Any,
+        "delegatecall sload(0x0) value=0x0 input=[cd[0x0; calldatasize]]
+         read 0x0
+         return [ret@0xf[0x0], ret@0xf[0x20]]",
+    );
+    // A call made after the copy answers RETURNDATASIZE: the words in memory are the first
+    // call's, so what is returned is not known.
+    let later = "PUSH1 0x00 DUP1 DUP1 DUP1 PUSH1 0x00 SLOAD GAS DELEGATECALL POP \
+                 RETURNDATASIZE PUSH1 0x00 DUP1 RETURNDATACOPY \
+                 PUSH1 0x00 DUP1 DUP1 DUP1 PUSH1 0x01 GAS STATICCALL POP \
+                 RETURNDATASIZE PUSH1 0x00 RETURN";
+    check(
+        later,
+        EntryKey::Any,
+        "delegatecall sload(0x0) value=0x0 input=[]
+         read 0x0
+         staticcall 0x1 value=0x0 input=[]",
+    );
+}

@@ -488,16 +488,10 @@ fn owner_only_paths_are_dropped_for_other_senders() {
     assert!(owner.access.is_everything());
 }
 
-#[test]
-fn a_call_follows_the_second_word_a_getter_returns() {
-    // PairUser.sendSecond(pair, 5) transfers 5 of the token in the pair's slot 1, which it
-    // learns as the second word of `pair.tokens()`.
-    let (user, pair, other) = (
-        Address::repeat_byte(0x91),
-        Address::repeat_byte(0x92),
-        Address::repeat_byte(0x93),
-    );
-    let mut st = Mem::default();
+/// `PairUser.sendSecond(pair, 5)` from `A`: it transfers 5 of the token in the pair's slot 1,
+/// which it learns as the second word of `pair.tokens()`. `st` holds PairUser at `user`,
+/// TokenPair's code at `pair_code`, and the pair's slots at `pair` (slot 1: `T`).
+fn send_second(st: &mut Mem, user: Address, pair: Address, pair_code: Address) -> TxInput {
     st.code.insert(T, erc20());
     st.code.insert(
         user,
@@ -506,25 +500,30 @@ fn a_call_follows_the_second_word_a_getter_returns() {
         )),
     );
     st.code.insert(
-        pair,
+        pair_code,
         code(include_str!(
             "../../corpus/contracts/build/TokenPair.runtime.hex"
         )),
     );
-    st.storage
-        .insert((pair, U256::ZERO), U256::from_be_slice(other.as_slice()));
+    st.storage.insert(
+        (pair, U256::ZERO),
+        U256::from_be_slice(Address::repeat_byte(0x93).as_slice()),
+    );
     st.storage
         .insert((pair, U256::from(1)), U256::from_be_slice(T.as_slice()));
     let mut input = hex!("f59e0894").to_vec();
     input.extend(word(pair));
     input.extend(U256::from(5).to_be_bytes::<32>());
-    let tx = TxInput {
+    TxInput {
         from: A,
         to: Some(user),
         input: input.into(),
         ..Default::default()
-    };
-    let p = Analyzer::new().predict(&tx, &block(), &st);
+    }
+}
+
+/// Asserts that `p` follows `send_second`'s transfer of `T` exactly, and read the pair's slot 1.
+fn assert_sends_second(p: &foresight_analyzer::Prediction, user: Address, pair: Address) {
     assert!(p.access.widenings.is_empty(), "{:?}", p.details);
     for holder in [user, A] {
         let balance = Location::storage(T, mapping(holder, 3));
@@ -535,7 +534,44 @@ fn a_call_follows_the_second_word_a_getter_returns() {
             .reads
             .contains(&Location::storage(pair, U256::from(1)))
     );
-    assert!(!p.access.reads.contains(&Location::code(other)));
+    assert!(
+        !p.access
+            .reads
+            .contains(&Location::code(Address::repeat_byte(0x93)))
+    );
+}
+
+#[test]
+fn a_call_follows_the_second_word_a_getter_returns() {
+    let (user, pair) = (Address::repeat_byte(0x91), Address::repeat_byte(0x92));
+    let mut st = Mem::default();
+    let tx = send_second(&mut st, user, pair, pair);
+    let p = Analyzer::new().predict(&tx, &block(), &st);
+    assert_sends_second(&p, user, pair);
+}
+
+#[test]
+fn a_proxy_forwards_what_its_implementation_returns() {
+    // The pair sits behind an EIP-1967 proxy: `tokens()` answers with the words the
+    // implementation returned, which the proxy copies back with RETURNDATACOPY and RETURN
+    // of RETURNDATASIZE bytes. Its summary names those words, so PairUser's call resolves.
+    let (user, pair) = (Address::repeat_byte(0x91), Address::repeat_byte(0x94));
+    let mut st = Mem::default();
+    let tx = send_second(&mut st, user, P, pair);
+    st.code.insert(
+        P,
+        code(include_str!(
+            "../../corpus/contracts/build/Proxy1967.runtime.hex"
+        )),
+    );
+    let impl_slot = U256::from_be_bytes(hex!(
+        "360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc"
+    ));
+    st.storage
+        .insert((P, impl_slot), U256::from_be_slice(pair.as_slice()));
+    let p = Analyzer::new().predict(&tx, &block(), &st);
+    assert_sends_second(&p, user, P);
+    assert!(p.access.reads.contains(&Location::code(pair)));
 }
 
 #[test]
