@@ -149,9 +149,32 @@ pub struct State {
     /// reads past the end of a `bytes` (the padding of `abi.encodePacked(creationCode, ..)`)
     /// is known.
     pub forgot: bool,
-    /// The CALL-family instruction whose output RETURNDATASIZE and RETURNDATACOPY read on
-    /// this path (`None`: none yet, a creation since, or paths that disagree).
-    pub return_data: Option<u32>,
+    /// What RETURNDATASIZE and RETURNDATACOPY read on this path.
+    pub return_data: ReturnData,
+}
+
+/// The return data buffer of a path: what RETURNDATASIZE and RETURNDATACOPY read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ReturnData {
+    /// No call or creation yet: empty, so RETURNDATASIZE is 0 (code short of PUSH0 pushes
+    /// zeros that way: the EIP-1167 clone's creation code, Solady).
+    #[default]
+    Empty,
+    /// The output of the CALL-family instruction at this program counter.
+    Call(u32),
+    /// Not known: after a creation, or where paths that disagree merge.
+    Unknown,
+}
+
+impl ReturnData {
+    /// What two merging paths have in common.
+    fn join(self, other: ReturnData) -> ReturnData {
+        if self == other {
+            self
+        } else {
+            ReturnData::Unknown
+        }
+    }
 }
 
 impl State {
@@ -411,7 +434,7 @@ impl State {
                 stored_values: common_values(&self.stored_values, &other.stored_values),
                 last_call: self.last_call.max(other.last_call),
                 forgot: self.forgot || other.forgot,
-                return_data: self.return_data.filter(|p| other.return_data == Some(*p)),
+                return_data: self.return_data.join(other.return_data),
             };
         }
         let common = self
@@ -467,7 +490,7 @@ impl State {
             stored_values: common_values(&self.stored_values, &other.stored_values),
             last_call: self.last_call.max(other.last_call),
             forgot: self.forgot || other.forgot || cleared,
-            return_data: self.return_data.filter(|p| other.return_data == Some(*p)),
+            return_data: self.return_data.join(other.return_data),
         }
     }
 
@@ -478,7 +501,7 @@ impl State {
             || other.last_call > self.last_call
             || other.dirty && !self.dirty
             || other.forgot && !self.forgot
-            || self.return_data.is_some() && self.return_data != other.return_data
+            || self.return_data != ReturnData::Unknown && self.return_data != other.return_data
             || !other.stored.iter().all(|e| self.stored.contains(e))
             || !self
                 .stored_values
@@ -731,15 +754,18 @@ mod tests {
     fn return_data_of_one_call_is_kept_only_where_both_paths_made_it_last() {
         let mut pool = Pool::new(Default::default(), Known::default(), 1000);
         let after = |pc| State {
-            return_data: Some(pc),
+            return_data: ReturnData::Call(pc),
             ..State::default()
         };
-        assert_eq!(after(7).join(&after(7), &mut pool, 1).return_data, Some(7));
-        let j = after(7).join(&after(9), &mut pool, 1);
-        assert_eq!(j.return_data, None);
-        assert!(j.subsumes(&after(7), &pool, 1) && j.subsumes(&after(9), &pool, 1));
-        assert!(!after(7).subsumes(&after(9), &pool, 1));
-        assert!(!after(7).subsumes(&State::default(), &pool, 1));
+        let j = after(7).join(&after(7), &mut pool, 1);
+        assert_eq!(j.return_data, ReturnData::Call(7));
+        for other in [after(9), State::default()] {
+            let j = after(7).join(&other, &mut pool, 1);
+            assert_eq!(j.return_data, ReturnData::Unknown);
+            assert!(j.subsumes(&after(7), &pool, 1) && j.subsumes(&other, &pool, 1));
+            assert!(!after(7).subsumes(&other, &pool, 1));
+            assert!(!other.subsumes(&after(7), &pool, 1));
+        }
     }
 
     #[test]

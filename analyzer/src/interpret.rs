@@ -21,7 +21,7 @@ use revm::bytecode::{OpCode, opcode};
 use crate::{
     WideningReason,
     cfg::{Code, is_defined},
-    domain::{DYN_EXTENT, FREE_POINTER, MAX_READ, MemSrc, State},
+    domain::{DYN_EXTENT, FREE_POINTER, MAX_READ, MemSrc, ReturnData, State},
     expr::{BinOp, Env, Expr, FREE_POINTER_NAMES, FrameFacts, Known, Node, Pool, Seg, TOP, UnOp},
     summary::{CallInput, CallKind, Effect, EntryKey, EntrySummary, Guard},
 };
@@ -425,7 +425,8 @@ impl Interp<'_, '_> {
     /// the path made last to `m`: its first words name what that call returned, as an output
     /// region does (see [`Self::call_output`]), so that a proxy returning them forwards them.
     fn copy_return_data(&mut self, st: &mut State, m: Expr) {
-        let (Some(pc), Some((base, at))) = (st.return_data, self.pool.split_offset(m)) else {
+        let (ReturnData::Call(pc), Some((base, at))) = (st.return_data, self.pool.split_offset(m))
+        else {
             return;
         };
         for k in 0..MAX_OUTPUT_WORDS {
@@ -444,7 +445,9 @@ impl Interp<'_, '_> {
     /// Instantiation evaluates each to the callee's word, or to unknown where the callee
     /// returned fewer.
     fn forwarded_return_data(&mut self, st: &State, off: Expr) -> Option<Vec<Expr>> {
-        let pc = st.return_data?;
+        let ReturnData::Call(pc) = st.return_data else {
+            return None;
+        };
         (0..MAX_OUTPUT_WORDS)
             .map(|k| {
                 let e = self.pool.returned(pc, 32 * k);
@@ -818,6 +821,13 @@ impl Interp<'_, '_> {
                         _ => self.clobber(&mut st, m, l),
                     }
                 }
+                opcode::RETURNDATASIZE => {
+                    let size = match st.return_data {
+                        ReturnData::Empty => self.pool.small(0),
+                        ReturnData::Call(_) | ReturnData::Unknown => TOP,
+                    };
+                    st.push(size);
+                }
                 opcode::RETURNDATACOPY => {
                     let m = st.pop();
                     let from = st.pop();
@@ -888,7 +898,7 @@ impl Interp<'_, '_> {
                     }
                     self.called(&mut st, index);
                     self.call_output(&mut st, pc, out_off, out_len);
-                    st.return_data = Some(pc as u32);
+                    st.return_data = ReturnData::Call(pc as u32);
                     st.dirty |= self.storage.is_some() && kind != CallKind::StaticCall;
                     st.push(TOP);
                 }
@@ -917,7 +927,7 @@ impl Interp<'_, '_> {
                         &st.guards,
                     );
                     self.called(&mut st, index);
-                    st.return_data = None;
+                    st.return_data = ReturnData::Unknown;
                     self.creates = self.creates.saturating_add(1);
                     st.dirty |= self.storage.is_some();
                     st.push(address);

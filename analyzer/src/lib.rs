@@ -35,7 +35,7 @@ pub use accuracy::{
 };
 pub use cache::CacheStats;
 pub use cfg::Code;
-pub use domain::State;
+pub use domain::{ReturnData, State};
 pub use instantiate::{
     BlockContext, MAX_CALL_DEPTH, MAX_FRAMES, MAX_STATE_READS, Prediction, StateView, TxInput,
     WideningDetail,

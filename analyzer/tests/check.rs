@@ -631,16 +631,40 @@ fn init_code_deploys_what_every_return_returns() {
 
 #[test]
 fn allocations_named_by_one_mstore_stay_apart() {
-    // `alloc` returns the free pointer and moves it on by RETURNDATASIZE (unknown), so its
-    // MSTORE names the pointer. Called three times: the third allocation must not take the
-    // second's name (its word would then read 5, not origin).
+    // `alloc` returns the free pointer and moves it on by RETURNDATASIZE (unknown after the
+    // STATICCALL), so its MSTORE names the pointer. Called three times: the third allocation
+    // must not take the second's name (its word would then read 5, not origin).
     let src = dispatch("0x11111111", "f")
-        + "f: RETURNDATASIZE PUSH1 0x40 MSTORE @r1 @alloc JUMP \
+        + "f: PUSH1 0x00 DUP1 DUP1 DUP1 PUSH1 0x01 GAS STATICCALL POP \
+           RETURNDATASIZE PUSH1 0x40 MSTORE @r1 @alloc JUMP \
            r1: CALLER DUP2 MSTORE @r2 @alloc JUMP \
            r2: ORIGIN DUP2 MSTORE @r3 @alloc JUMP \
            r3: PUSH1 0x05 DUP2 MSTORE POP MLOAD SLOAD POP POP STOP \
            alloc: PUSH1 0x40 MLOAD RETURNDATASIZE DUP2 ADD PUSH1 0x40 MSTORE SWAP1 JUMP";
-    check(&src, EntryKey::Selector(0x11111111), "read origin");
+    check(
+        &src,
+        EntryKey::Selector(0x11111111),
+        "read origin
+         staticcall 0x1 value=0x0 input=[]",
+    );
+}
+
+#[test]
+fn returndatasize_before_any_call_is_zero() {
+    // The EIP-1167 clone's creation code pushes its zeros with RETURNDATASIZE: it deploys
+    // the 0x2d bytes of runtime that follow its 10 bytes.
+    let clone_init =
+        "RETURNDATASIZE PUSH1 0x2d DUP1 PUSH1 0x0a RETURNDATASIZE CODECOPY DUP2 RETURN";
+    check(clone_init, EntryKey::Empty, "deploy [code[0xa; 45]]");
+    // After a call it is that call's output length: unknown, so the write lands nowhere known.
+    let after_call = "PUSH1 0x00 DUP1 DUP1 DUP1 PUSH1 0x01 GAS STATICCALL POP \
+                      RETURNDATASIZE SLOAD POP STOP";
+    check(
+        after_call,
+        EntryKey::Empty,
+        "read ⊤
+         staticcall 0x1 value=0x0 input=[]",
+    );
 }
 
 #[test]

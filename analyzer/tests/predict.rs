@@ -288,6 +288,39 @@ fn a_contract_the_transaction_creates_runs_the_code_its_constructor_deploys() {
 }
 
 #[test]
+fn a_clone_the_transaction_creates_runs_its_implementation() {
+    // A clone factory: CREATE2 of the EIP-1167 creation code for implementation T, then a
+    // call into the clone with the factory's own calldata (transfer(B, 5)). The creation
+    // code pushes its zeros with RETURNDATASIZE, so what it deploys is known, and the clone
+    // delegates to T with the clone's storage.
+    let factory = Address::repeat_byte(0xfc);
+    let mut init = hex!("3d602d80600a3d3981f3363d3d373d3d3d363d73").to_vec();
+    init.extend_from_slice(T.as_slice());
+    init.extend(hex!("5af43d82803e903d91602b57fd5bf3"));
+    let (head, tail) = init.split_at(32);
+    let src = format!(
+        "PUSH32 0x{} PUSH1 0x00 MSTORE PUSH23 0x{} PUSH1 0x48 SHL PUSH1 0x20 MSTORE \
+         PUSH1 0x07 PUSH1 0x37 PUSH1 0x00 PUSH1 0x00 CREATE2 \
+         CALLDATASIZE PUSH1 0x00 PUSH2 0x0100 CALLDATACOPY \
+         PUSH1 0x00 PUSH1 0x00 CALLDATASIZE PUSH2 0x0100 PUSH1 0x00 DUP6 GAS CALL STOP",
+        hex::encode(head),
+        hex::encode(tail),
+    );
+    let mut st = Mem::default();
+    st.code.insert(T, erc20());
+    st.code.insert(factory, asm(&src).into());
+    let p = Analyzer::new().predict(&transfer_to(factory), &block(), &st);
+    assert!(p.access.widenings.is_empty(), "{:?}", p.details);
+    let clone = factory.create2(U256::from(7).to_be_bytes::<32>(), keccak256(&init));
+    assert!(p.access.writes.contains(&Location::code(clone)));
+    for holder in [factory, B] {
+        let balance = Location::storage(clone, mapping(holder, 3));
+        assert!(p.access.writes.contains(&balance), "{balance:?}");
+    }
+    assert!(p.access.reads.contains(&Location::code(T)));
+}
+
+#[test]
 fn erc20_behind_minimal_proxy() {
     let mut clone = hex!("363d3d373d3d3d363d73").to_vec();
     clone.extend_from_slice(T.as_slice());
