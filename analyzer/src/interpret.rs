@@ -421,9 +421,12 @@ impl Interp<'_, '_> {
         }
     }
 
-    /// RETURNDATACOPY of the whole output (its length unknown: RETURNDATASIZE) of the call
-    /// the path made last to `m`: its first words name what that call returned, as an output
+    /// RETURNDATACOPY, from offset 0 and of a length not known, of the output of the call the
+    /// path made last to `m`: its first words name what that call returned, as an output
     /// region does (see [`Self::call_output`]), so that a proxy returning them forwards them.
+    /// The length is taken to be the whole output: after a call RETURNDATASIZE is the ⊤ that
+    /// code copies return data with (a shorter copy of an unknown length would leave older
+    /// memory under words named here).
     fn copy_return_data(&mut self, st: &mut State, m: Expr) {
         let (ReturnData::Call(pc), Some((base, at))) = (st.return_data, self.pool.split_offset(m))
         else {
@@ -441,7 +444,8 @@ impl Interp<'_, '_> {
 
     /// The words of a RETURN of unknown length at `off` that forwards what the path's last
     /// call returned (a proxy's `returndatacopy(p, 0, returndatasize())` then
-    /// `return(p, returndatasize())`): the first words of that output, still in memory.
+    /// `return(p, returndatasize())`; the length is taken to be RETURNDATASIZE, as in
+    /// [`Self::copy_return_data`]): the first words of that output, still in memory.
     /// Instantiation evaluates each to the callee's word, or to unknown where the callee
     /// returned fewer.
     fn forwarded_return_data(&mut self, st: &State, off: Expr) -> Option<Vec<Expr>> {
