@@ -452,15 +452,12 @@ impl Interp<'_, '_> {
         let ReturnData::Call(pc) = st.return_data else {
             return None;
         };
-        (0..MAX_OUTPUT_WORDS)
-            .map(|k| {
-                let e = self.pool.returned(pc, 32 * k);
-                let delta = self.pool.small(u64::from(32 * k));
-                let at = self.pool.bin(BinOp::Add, delta, off);
-                let segs = self.read_mem(st, at, 32);
-                (self.pool.concat(segs) == e).then_some(e)
-            })
-            .collect()
+        let len = self.pool.small(u64::from(32 * MAX_OUTPUT_WORDS));
+        let words = self.memory_words(st, off, len)?;
+        let forwarded = (0..MAX_OUTPUT_WORDS)
+            .zip(&words)
+            .all(|(k, w)| *w == self.pool.returned(pc, 32 * k));
+        forwarded.then_some(words)
     }
 
     /// The context of a state at a join point: the jump destinations on its stack, by depth
