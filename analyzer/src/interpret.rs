@@ -410,14 +410,28 @@ impl Interp<'_, '_> {
             .small(len)
             .filter(|n| *n > 0 && n.is_multiple_of(32) && *n <= 32 * MAX_OUTPUT_WORDS);
         match (words, self.pool.split_offset(off)) {
-            (Some(n), Some((base, at))) => {
-                for k in 0..n / 32 {
-                    let e = self.pool.returned(pc as u32, 32 * k);
-                    let at = (base, at.saturating_add(32 * k));
-                    st.write(Some(at), 32, MemSrc::Word { e, shift: 0 });
-                }
-            }
+            (Some(n), Some(at)) => self.write_returned_words(st, pc as u32, at, n / 32),
             _ => self.clobber(st, off, len),
+        }
+    }
+
+    /// Writes the first `words` words the call at `pc` returned, each named by its offset,
+    /// to memory from `at` on.
+    fn write_returned_words(
+        &mut self,
+        st: &mut State,
+        pc: u32,
+        at: (Option<Expr>, u32),
+        words: u32,
+    ) {
+        let (base, off) = at;
+        for k in 0..words {
+            let e = self.pool.returned(pc, 32 * k);
+            st.write(
+                Some((base, off.saturating_add(32 * k))),
+                32,
+                MemSrc::Word { e, shift: 0 },
+            );
         }
     }
 
@@ -428,17 +442,8 @@ impl Interp<'_, '_> {
     /// code copies return data with (a shorter copy of an unknown length would leave older
     /// memory under words named here).
     fn copy_return_data(&mut self, st: &mut State, m: Expr) {
-        let (ReturnData::Call(pc), Some((base, at))) = (st.return_data, self.pool.split_offset(m))
-        else {
-            return;
-        };
-        for k in 0..MAX_OUTPUT_WORDS {
-            let e = self.pool.returned(pc, 32 * k);
-            st.write(
-                Some((base, at.saturating_add(32 * k))),
-                32,
-                MemSrc::Word { e, shift: 0 },
-            );
+        if let (ReturnData::Call(pc), Some(at)) = (st.return_data, self.pool.split_offset(m)) {
+            self.write_returned_words(st, pc, at, MAX_OUTPUT_WORDS);
         }
     }
 
