@@ -120,6 +120,9 @@ impl Analyzer {
         if !inst.everything() {
             return inst.finish();
         }
+        // Dropped first, so that the second pass reuses the thread's evaluation memos (see
+        // `Inst::memos`) instead of growing new ones.
+        drop(inst);
         // The cached summaries widen to the whole state: analyse the frames again, each with
         // what is known of its own calldata and of its trusted storage. If that widens to the
         // whole state too, its prediction still lists more of what the transaction touches
