@@ -245,7 +245,8 @@ impl State {
 
     /// Records that `value` was stored at `slot`.
     pub fn store(&mut self, pool: &Pool, slot: Expr, value: Expr) {
-        self.stored_values.retain(|&(s, _)| pool.distinct(s, slot));
+        self.stored_values
+            .retain(|&(s, _)| pool.distinct_slots(s, slot));
         if !pool.is_definite(slot) {
             return;
         }

@@ -317,6 +317,10 @@ pub struct FrameFacts {
     /// With `pre_state`, the slots it does not take from there, sorted: an earlier write
     /// may have changed them.
     pub withheld: Box<[U256]>,
+    /// With `pre_state`, slots that hold what a frame further up the call stack stored there
+    /// before the call this frame runs in (a lock flag), as `(slot, value)`, sorted: the
+    /// analysis reads those values, not the pre-state's.
+    pub stored: Box<[(U256, U256)]>,
 }
 
 /// The accounts one frame runs between: its CALLER, the transaction's ORIGIN, and its ADDRESS.
@@ -347,6 +351,7 @@ type FactsKey<'a> = (
     Option<FrameSenders>,
     bool,
     &'a [U256],
+    &'a [(U256, U256)],
 );
 
 impl FrameFacts {
@@ -360,6 +365,7 @@ impl FrameFacts {
             block: _,
             pre_state,
             withheld,
+            stored,
         } = self;
         (
             calldata,
@@ -368,6 +374,7 @@ impl FrameFacts {
             *senders,
             *pre_state,
             withheld,
+            stored,
         )
     }
 }
@@ -382,12 +389,13 @@ impl Eq for FrameFacts {}
 
 impl std::hash::Hash for FrameFacts {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        let (calldata, known, value, senders, pre_state, withheld) = self.key();
+        let (calldata, known, value, senders, pre_state, withheld, stored) = self.key();
         calldata.hash(state);
         value.hash(state);
         senders.hash(state);
         pre_state.hash(state);
         withheld.hash(state);
+        stored.hash(state);
         hash_known_mask(known, state);
     }
 }
@@ -475,6 +483,7 @@ impl FrameFacts {
             block: None,
             pre_state: false,
             withheld: Box::default(),
+            stored: Box::default(),
         }
     }
 }
@@ -1101,6 +1110,16 @@ impl Pool {
             (Some(p), Some(q)) => p != q,
             _ => x == y && c1 != c2 && self.is_definite(x),
         }
+    }
+
+    /// Whether storage slots `a` and `b` are certainly different: [`Self::distinct`], or a
+    /// slot Solidity and Vyper lay out by hashing (a mapping entry or an array element,
+    /// `keccak(..) + k`) against a small constant one (a state variable). Those meet only on
+    /// a keccak256 collision, which storage layouts rule out.
+    pub fn distinct_slots(&self, a: Expr, b: Expr) -> bool {
+        let hashed = |e: Expr| matches!(self.node(self.base_offset(e).0), Node::Keccak(_));
+        let small = |e: Expr| self.as_const(e).is_some_and(|c| c < U256::from(u64::MAX));
+        self.distinct(a, b) || (hashed(a) && small(b)) || (small(a) && hashed(b))
     }
 
     /// Splits `e` into a base and a small constant offset (`x + 0x20` → `(x, 0x20)`; a small

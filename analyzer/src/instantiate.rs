@@ -26,7 +26,7 @@ use crate::{
     },
     interpret::{AnalysisLimits, MAX_OUTPUT_WORDS, StorageReader},
     proxy::{self, BEACON_IMPLEMENTATION_SLOTS, BEACON_SLOT, CodeProxy, IMPLEMENTATION_SLOTS},
-    summary::{CallInput, CallKind, Effect, EntryKey, Guard},
+    summary::{CallInput, CallKind, Effect, EntryKey, EntrySummary, Guard},
     untrusted::UntrustedStorage,
 };
 
@@ -397,6 +397,10 @@ pub(crate) struct Inst<'a> {
     stale_slots: Vec<Location>,
     /// The call depth of each frame, by number.
     frame_depths: Vec<u32>,
+    /// What the frames on the call stack had stored at constant slots before the calls now
+    /// running (see [`crate::EntrySummary::call_stores`]), innermost last; `None` once a
+    /// frame wrote the slot since. Frames that re-enter those contracts read these values.
+    in_flight: Vec<(Location, Option<U256>)>,
     /// Whether a summary instantiated makes its calls out of the order it lists them (see
     /// [`crate::EntrySummary::ordered`]): frames instantiated later may then run earlier.
     unordered: bool,
@@ -463,6 +467,8 @@ struct FrameEnv<'x, 't> {
     /// values. (The frame's own writes are not among them: their order against its loads is
     /// its summary's business.)
     written: &'x [Location],
+    /// See [`Inst::in_flight`].
+    in_flight: &'x [(Location, Option<U256>)],
     /// Slots whose pre-state values another frame of the transaction may have changed before
     /// this one reads them (see [`Inst::stale_reads`]).
     stale: &'x [Location],
@@ -535,8 +541,9 @@ impl EvalEnv for FrameEnv<'_, '_> {
         let location = Location::storage(this, slot);
         if self.written.contains(&location) || self.stale.contains(&location) {
             // Written earlier in the transaction (a proxy's message sender, set by one call
-            // and read by the next): the pre-state value is stale.
-            return None;
+            // and read by the next): the pre-state value is stale, unless a caller stored
+            // a known value there before calling.
+            return in_flight_value(self.in_flight, &location);
         }
         self.known_loads.push((location, self.frame.serial));
         if let Some(&(_, _, v)) = self.memo.iter().find(|(a, s, _)| *a == this && *s == slot) {
@@ -587,18 +594,43 @@ fn pre_state_reader<'a>(
     }
 }
 
-/// Like [`pre_state_reader`], but a slot of `withheld` (sorted) reads as unknown, without
-/// spending the budget.
+/// The value the innermost entry of `in_flight` (see [`Inst::in_flight`]) gives location `l`,
+/// if any and not written since.
+fn in_flight_value(in_flight: &[(Location, Option<U256>)], l: &Location) -> Option<U256> {
+    in_flight
+        .iter()
+        .rev()
+        .find(|(x, _)| x == l)
+        .and_then(|&(_, v)| v)
+}
+
+/// What a summary of one frame may take as known of its storage (see
+/// [`Inst::frame_storage`]).
+#[derive(Debug, Default)]
+struct FrameStorage {
+    /// Slots read as unknown, sorted.
+    withheld: Box<[U256]>,
+    /// Slots whose values callers up the stack stored, `(slot, value)` sorted by slot.
+    stored: Box<[(U256, U256)]>,
+}
+
+/// Like [`pre_state_reader`], but a slot of `known.withheld` reads as unknown and one of
+/// `known.stored` as the value stored there, without spending the budget.
 fn trusted_pre_state_reader<'a>(
     state: &'a dyn StateView,
     this: Address,
-    withheld: &'a [U256],
+    known: &'a FrameStorage,
     reads_left: &'a mut u32,
 ) -> impl FnMut(U256) -> Option<U256> + 'a {
     let mut read = pre_state_reader(state, this, reads_left);
-    move |slot| match withheld.binary_search(&slot) {
-        Ok(_) => None,
-        Err(_) => read(slot),
+    move |slot| {
+        if known.withheld.binary_search(&slot).is_ok() {
+            return None;
+        }
+        match known.stored.binary_search_by_key(&slot, |&(s, _)| s) {
+            Ok(i) => Some(known.stored[i].1),
+            Err(_) => read(slot),
+        }
     }
 }
 
@@ -654,6 +686,7 @@ impl<'a> Inst<'a> {
             known_loads: Vec::new(),
             storage_writes: Vec::new(),
             stale_slots: Vec::new(),
+            in_flight: Vec::new(),
             frame_depths: Vec::new(),
             unordered: false,
         }
@@ -833,10 +866,11 @@ impl<'a> Inst<'a> {
         }
     }
 
-    /// The slots of `address` whose pre-state values a summary must not assume, sorted: those
-    /// this transaction may have written so far, and the untrusted ones (`None`: all of them,
-    /// its storage or the whole state being widened, or untrusted).
-    fn withheld_slots(&self, address: Address) -> Option<Box<[U256]>> {
+    /// What a summary of a frame of `address` may take as known of its storage (`None`:
+    /// nothing, its storage or the whole state being widened, or untrusted): the pre-state,
+    /// but for the slots this transaction may have written so far and the untrusted ones,
+    /// which are withheld unless a caller up the stack stored a known value there.
+    fn frame_storage(&self, address: Address) -> Option<FrameStorage> {
         let untrusted = self.untrusted.slots_of(address)?;
         if self.access.widenings.iter().any(|w| match w {
             Widening::Contract { address: a, .. } => *a == address,
@@ -857,7 +891,51 @@ impl<'a> Inst<'a> {
             .collect();
         slots.sort_unstable();
         slots.dedup();
-        Some(slots.into())
+        let stored = self.in_flight_values(address);
+        slots.retain(|s| stored.binary_search_by_key(s, |&(slot, _)| slot).is_err());
+        Some(FrameStorage {
+            withheld: slots.into(),
+            stored,
+        })
+    }
+
+    /// Pushes onto [`Self::in_flight`] what the paths of `f` had stored at constant slots
+    /// before the call at `index` of `summary`'s effects, where the value is known and no
+    /// callee of `f` wrote the slot since `f` began.
+    fn note_stores_before(&mut self, summary: &EntrySummary, index: usize, f: &Frame<'_>) {
+        let t = &summary.exprs;
+        for (slot, value) in summary.stores_before(index) {
+            let (Some(slot), Some(value)) = (self.eval(t, slot, f), self.eval(t, value, f)) else {
+                continue;
+            };
+            let l = Location::storage(f.this, slot);
+            let by_callee = self
+                .storage_writes
+                .iter()
+                .any(|&(w, serial)| w == l && serial > f.serial);
+            if !by_callee {
+                self.in_flight.push((l, Some(value)));
+            }
+        }
+    }
+
+    /// The values [`Self::in_flight`] holds for `address`'s storage, by slot, ascending.
+    fn in_flight_values(&self, address: Address) -> Box<[(U256, U256)]> {
+        let mut latest: Vec<(U256, Option<U256>)> = Vec::new();
+        for &(l, v) in self.in_flight.iter().rev() {
+            if let Location::Storage { address: a, slot } = l
+                && a == address
+                && !latest.iter().any(|&(s, _)| s == slot)
+            {
+                latest.push((slot, v));
+            }
+        }
+        let mut values: Vec<(U256, U256)> = latest
+            .into_iter()
+            .filter_map(|(slot, v)| Some((slot, v?)))
+            .collect();
+        values.sort_unstable();
+        values.into()
     }
 
     /// The memo of `f`'s depth, begun for a new frame when `begin` (table of `len` nodes).
@@ -888,6 +966,7 @@ impl<'a> Inst<'a> {
             memo: &mut self.sload_memo,
             loads: &mut self.loads,
             written: &self.writes[..f.written_before.min(self.writes.len())],
+            in_flight: &self.in_flight,
             stale: &self.stale_slots,
             known_loads: &mut self.known_loads,
             returned: &self.returned,
@@ -1063,6 +1142,9 @@ impl<'a> Inst<'a> {
             return self.run_frame(inner);
         }
         let mut summary = f.entry.entry(f.key, self.limits);
+        // The slots whose values the summary took from callers up the stack, not from the
+        // pre-state (see `Inst::in_flight`).
+        let mut stored_by_callers: Box<[(U256, U256)]> = Box::default();
         if self.specialise
             && summary.open
             && f.data.size_known
@@ -1111,7 +1193,7 @@ impl<'a> Inst<'a> {
             if frame_summary.open || !frame_summary.complete {
                 // Slots the transaction may have written before this frame, or an earlier
                 // transaction of the block, read as unknown: the rest is taken as known.
-                let withheld = self.withheld_slots(f.this);
+                let storage = self.frame_storage(f.this);
                 let facts = FrameFacts {
                     calldata: Bytes::copy_from_slice(&f.data.bytes),
                     known: f.data.mask.clone(),
@@ -1125,24 +1207,27 @@ impl<'a> Inst<'a> {
                         number: self.block.number,
                         timestamp: self.block.timestamp,
                     }),
-                    pre_state: withheld.is_some(),
-                    withheld: withheld.clone().unwrap_or_default(),
+                    pre_state: storage.is_some(),
+                    withheld: storage
+                        .as_ref()
+                        .map(|s| s.withheld.clone())
+                        .unwrap_or_default(),
+                    stored: storage
+                        .as_ref()
+                        .map(|s| s.stored.clone())
+                        .unwrap_or_default(),
                 };
                 let limits = AnalysisLimits {
                     max_steps: limits.max_steps.max(EXACT_MAX_STEPS),
                     max_states_per_point: EXACT_STATES_PER_POINT,
                     ..limits
                 };
-                let withheld = withheld.as_deref();
-                let mut read = trusted_pre_state_reader(
-                    self.state,
-                    f.this,
-                    withheld.unwrap_or_default(),
-                    &mut self.reads_left,
-                );
-                let storage: Option<StorageReader<'_>> = match withheld {
-                    Some(_) => Some(&mut read),
-                    None => None,
+                let known = storage.unwrap_or_default();
+                let mut read =
+                    trusted_pre_state_reader(self.state, f.this, &known, &mut self.reads_left);
+                let reader: Option<StorageReader<'_>> = match facts.pre_state {
+                    true => Some(&mut read),
+                    false => None,
                 };
                 let (exact, _) = f.entry.specialised_entry(
                     f.key,
@@ -1150,9 +1235,10 @@ impl<'a> Inst<'a> {
                     Specialisation::Exact,
                     &limits,
                     frame,
-                    storage,
+                    reader,
                 );
                 drop(read);
+                stored_by_callers = known.stored;
                 if exact.complete || !frame_summary.complete {
                     frame_summary = exact;
                 }
@@ -1166,17 +1252,18 @@ impl<'a> Inst<'a> {
             && f.data.size_known
             && self.storage_aware < MAX_STORAGE_AWARE
             && f.entry.storage_may_decide(f.key)
-            && let Some(withheld) = self.withheld_slots(f.this)
+            && let Some(known) = self.frame_storage(f.this)
         {
             // A closed summary whose branches read fixed slots (a fee rate, a pause flag):
             // with the storage known, the side not taken drops its effects.
             self.storage_aware += 1;
             let facts = FrameFacts {
-                withheld: withheld.clone(),
+                withheld: known.withheld.clone(),
+                stored: known.stored.clone(),
                 ..FrameFacts::selector_with_storage(&f.data.bytes, f.data.mask.as_deref(), f.value)
             };
             let mut read =
-                trusted_pre_state_reader(self.state, f.this, &withheld, &mut self.reads_left);
+                trusted_pre_state_reader(self.state, f.this, &known, &mut self.reads_left);
             let (stored, _) = f.entry.specialised_entry(
                 f.key,
                 facts,
@@ -1188,7 +1275,8 @@ impl<'a> Inst<'a> {
             drop(read);
             if stored.complete && !stored.open && stored.effects.len() < summary.effects.len() {
                 summary = stored;
-            } else if withheld.is_empty() {
+                stored_by_callers = known.stored;
+            } else if known.withheld.is_empty() && known.stored.is_empty() {
                 f.entry.storage_decided_nothing(f.key);
             }
         }
@@ -1212,6 +1300,11 @@ impl<'a> Inst<'a> {
             summary
                 .assumed
                 .iter()
+                .filter(|(slot, _)| {
+                    stored_by_callers
+                        .binary_search_by_key(slot, |&(s, _)| s)
+                        .is_err()
+                })
                 .map(|&(slot, _)| Location::storage(f.this, slot)),
         );
         let t = &summary.exprs;
@@ -1234,6 +1327,9 @@ impl<'a> Inst<'a> {
                         if matches!(e, Effect::Write(_)) {
                             self.writes.push(l);
                             self.storage_writes.push((l, f.serial));
+                            for (_, v) in self.in_flight.iter_mut().filter(|(x, _)| *x == l) {
+                                *v = None;
+                            }
                         }
                     }
                     None => {
@@ -1257,7 +1353,10 @@ impl<'a> Inst<'a> {
                     value,
                     input,
                 } => {
+                    let mark = self.in_flight.len();
+                    self.note_stores_before(&summary, index, &f);
                     let ret = self.call(&f, t, *kind, *target, *value, input);
+                    self.in_flight.truncate(mark);
                     for pc in summary.call_pcs(index) {
                         self.record_return(f.depth, pc, ret.clone());
                     }

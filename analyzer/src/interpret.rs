@@ -111,6 +111,9 @@ struct Interp<'a, 's> {
     pushes: HashMap<u32, Expr>,
     /// `(effect index, pc)` of every call instruction reached.
     call_sites: Vec<(u32, u32)>,
+    /// Per call effect, the `(slot, value)` pairs every path that made it had last stored at
+    /// a constant slot (see [`EntrySummary::call_stores`]).
+    call_stores: HashMap<usize, Vec<(Expr, Expr)>>,
     /// What the RETURNs reached so far return.
     returns: Returns,
     /// What they deploy, were the frame a creation.
@@ -221,6 +224,7 @@ fn analyze(
         tags: Vec::new(),
         pushes: HashMap::default(),
         call_sites: Vec::new(),
+        call_stores: HashMap::default(),
         returns: Returns::Unseen,
         deployed: match key {
             EntryKey::Empty => Deployed::Unseen,
@@ -253,12 +257,24 @@ fn analyze(
     it.call_sites.sort_unstable();
     it.call_sites.dedup();
     let block = it.pool.used_block();
+    let mut call_stores: Vec<(u32, Expr, Expr)> = it
+        .call_stores
+        .into_iter()
+        .flat_map(|(i, stores)| {
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            stores
+                .into_iter()
+                .map(move |(slot, value)| (i, slot, value))
+        })
+        .collect();
+    call_stores.sort_unstable();
     let mut summary = EntrySummary {
         key,
         exprs: it.pool.freeze(),
         effects: it.effects,
         guards: it.guards.into_iter().map(Vec::into_boxed_slice).collect(),
         call_sites: it.call_sites.into_boxed_slice(),
+        call_stores: call_stores.into_boxed_slice(),
         returns: match it.returns {
             Returns::Words(words) => Some(words.into_boxed_slice()),
             Returns::Unseen | Returns::Unknown => None,
@@ -335,6 +351,26 @@ impl Interp<'_, '_> {
             self.unordered = true;
         }
         st.last_call = st.last_call.max(index.saturating_add(1));
+    }
+
+    /// Notes what the path of `st` had last stored at constant slots when it made the call at
+    /// `index` of the effects: only what every path to that call agrees on is kept.
+    fn note_call_stores(&mut self, index: usize, st: &State) {
+        let pool = &self.pool;
+        let now = st
+            .stored_values
+            .iter()
+            .filter(|&&(slot, _)| pool.as_const(slot).is_some())
+            .copied();
+        match self.call_stores.get_mut(&index) {
+            Some(kept) => {
+                let now: Vec<_> = now.collect();
+                kept.retain(|v| now.contains(v));
+            }
+            None => {
+                self.call_stores.insert(index, now.collect());
+            }
+        }
     }
 
     /// A path returns `words` (`None`: not a constant number of whole words).
@@ -901,6 +937,7 @@ impl Interp<'_, '_> {
                     let index = self.effect(call, &st.guards);
                     if let Some(i) = index {
                         self.call_sites.push((i as u32, pc as u32));
+                        self.note_call_stores(i, &st);
                     }
                     self.called(&mut st, index);
                     self.call_output(&mut st, pc, out_off, out_len);
@@ -1066,9 +1103,11 @@ impl Interp<'_, '_> {
             return PreState::Symbolic;
         };
         let constant = self.pool.as_const(slot);
-        let may_alias =
-            |s: &Expr| *s == slot || constant.is_none() || self.pool.as_const(*s).is_none();
-        if st.stored.iter().any(may_alias) {
+        if st
+            .stored
+            .iter()
+            .any(|&s| !self.pool.distinct_slots(s, slot))
+        {
             return PreState::Stored;
         }
         let Some(slot) = constant.filter(|_| !st.dirty) else {

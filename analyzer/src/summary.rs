@@ -133,6 +133,11 @@ pub struct EntrySummary {
     /// may come from several call instructions, and one instruction may make several call
     /// effects (on different paths); [`crate::expr::Node::Returned`] names the instruction.
     pub call_sites: Box<[(u32, u32)]>,
+    /// What every path that makes a call had last stored at constant slots of the frame's
+    /// own storage before it: `(effect index, slot, value)`, ascending. A lock flag set
+    /// before a call (`inSwap = true`, a reentrancy guard) is what a callee that re-enters
+    /// this contract reads (see [`Self::stores_before`]).
+    pub call_stores: Box<[(u32, Expr, Expr)]>,
     /// What the entry returns, word by word, when every RETURN it reaches returns the same
     /// number of whole words (a word that differs between them is ⊤); `None` otherwise.
     pub returns: Option<Box<[Expr]>>,
@@ -287,6 +292,29 @@ impl EntrySummary {
             .collect()
     }
 
+    /// Renders what a call's paths had stored before it (` after sstore(0x5, 0x1)` style;
+    /// empty when nothing, or not a call).
+    fn render_stores(&self, index: usize) -> String {
+        self.stores_before(index)
+            .map(|(slot, value)| {
+                let t = &self.exprs;
+                format!(" after sstore({}, {})", t.render(slot), t.render(value))
+            })
+            .collect()
+    }
+
+    /// The `(slot, value)` pairs every path had last stored at constant slots before it made
+    /// the call of effect `index`.
+    pub fn stores_before(&self, index: usize) -> impl Iterator<Item = (Expr, Expr)> + '_ {
+        let start = self
+            .call_stores
+            .partition_point(|&(i, _, _)| (i as usize) < index);
+        self.call_stores[start..]
+            .iter()
+            .take_while(move |&&(i, _, _)| i as usize == index)
+            .map(|&(_, slot, value)| (slot, value))
+    }
+
     /// The program counters of the call instructions behind effect `index`.
     pub fn call_pcs(&self, index: usize) -> impl Iterator<Item = u32> + '_ {
         let start = self
@@ -306,7 +334,10 @@ impl EntrySummary {
             .effects
             .iter()
             .zip(&self.guards)
-            .map(|(e, g)| self.render_effect(e) + &self.render_guards(g))
+            .enumerate()
+            .map(|(i, (e, g))| {
+                self.render_effect(e) + &self.render_stores(i) + &self.render_guards(g)
+            })
             .collect();
         if let Some(words) = self.returns.as_deref().filter(|w| !w.is_empty()) {
             let words: Vec<String> = words.iter().map(|w| self.exprs.render(*w)).collect();

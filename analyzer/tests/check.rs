@@ -379,6 +379,7 @@ fn check_with_storage(src: &str, storage: &[(u64, u64)], expected: &str) -> Vec<
         block: None,
         pre_state: true,
         withheld: Box::default(),
+        stored: Box::default(),
     };
     let mut read = |slot: U256| {
         let v = storage.iter().find(|(s, _)| U256::from(*s) == slot);
@@ -696,4 +697,45 @@ fn a_proxy_returning_what_its_delegatecall_returned_forwards_those_words() {
          read 0x0
          staticcall 0x1 value=0x0 input=[]",
     );
+}
+
+#[test]
+fn a_call_records_what_every_path_stored_at_fixed_slots_before_it() {
+    // A lock set before the call (slot 5 = 1) is kept through a write to a mapping entry,
+    // which cannot be a state variable's slot; a flag the two paths set to different values
+    // (slot 6) is not.
+    let src = "PUSH1 0x01 PUSH1 0x05 SSTORE \
+               CALLER PUSH1 0x00 MSTORE PUSH1 0x03 PUSH1 0x20 MSTORE \
+               PUSH1 0x07 PUSH1 0x40 PUSH1 0x00 KECCAK256 SSTORE \
+               PUSH1 0x00 SLOAD @one JUMPI \
+               PUSH1 0x02 PUSH1 0x06 SSTORE @call JUMP \
+               one: PUSH1 0x03 PUSH1 0x06 SSTORE \
+               call: PUSH1 0x00 DUP1 DUP1 DUP1 DUP1 PUSH1 0x01 GAS CALL POP STOP";
+    check(
+        src,
+        EntryKey::Empty,
+        "call 0x1 value=0x0 input=[] after sstore(0x5, 0x1)
+         read 0x0
+         write 0x5
+         write 0x6
+         write keccak(caller . 0x3)",
+    );
+}
+
+#[test]
+fn a_load_after_a_store_to_a_mapping_still_reads_the_pre_state_of_a_fixed_slot() {
+    // Storing to a mapping entry whose key is not known does not hide slot 2's pre-state value
+    // from an analysis that knows the storage: the two cannot be the same slot.
+    let src = "TIMESTAMP PUSH1 0x00 MSTORE PUSH1 0x03 PUSH1 0x20 MSTORE \
+               PUSH1 0x07 PUSH1 0x40 PUSH1 0x00 KECCAK256 SSTORE \
+               PUSH1 0x02 SLOAD @on JUMPI STOP \
+               on: PUSH1 0x01 PUSH1 0x09 SSTORE STOP";
+    let assumed = check_with_storage(
+        src,
+        &[(2, 1)],
+        "read 0x2
+         write 0x9
+         write keccak(timestamp . 0x3)",
+    );
+    assert_eq!(assumed, [2]);
 }

@@ -881,3 +881,41 @@ fn a_prediction_does_not_depend_on_what_earlier_predictions_taught_the_cache() {
         }
     }
 }
+
+#[test]
+fn a_contract_re_entered_under_its_lock_reads_the_lock_its_caller_set() {
+    // T, unlocked (slot 5 zero), locks itself, calls R and unlocks; locked, it only writes
+    // slot 9. R calls T back, as a token's fee swap through a router re-enters the token
+    // under its `inSwap` flag. The re-entered T reads the lock its caller set (not the
+    // pre-state's zero), so it writes slot 9 and calls R no more: without that, T and R would
+    // call each other until the depth limit, a barrier.
+    let (t, r) = (Address::repeat_byte(0x54), Address::repeat_byte(0x55));
+    let mut st = Mem::default();
+    let token = format!(
+        "PUSH1 0x05 SLOAD @locked JUMPI PUSH1 0x01 PUSH1 0x05 SSTORE {}\
+         PUSH1 0x00 PUSH1 0x05 SSTORE STOP \
+         locked: PUSH1 0x01 PUSH1 0x09 SSTORE STOP",
+        call_asm(r, 0)
+    );
+    st.code.insert(t, asm(&token).into());
+    st.code
+        .insert(r, asm(&format!("{}STOP", call_asm(t, 0))).into());
+    let tx = TxInput {
+        from: A,
+        to: Some(t),
+        ..Default::default()
+    };
+    let p = Analyzer::new().predict(&tx, &block(), &st);
+    assert!(!p.access.is_everything(), "{:?}", p.details);
+    assert_eq!(p.frames, 3, "T, R, T again: {:?}", p.access);
+    assert!(
+        p.access
+            .writes
+            .contains(&Location::storage(t, U256::from(9)))
+    );
+    assert!(
+        p.access
+            .writes
+            .contains(&Location::storage(t, U256::from(5)))
+    );
+}
