@@ -401,6 +401,10 @@ pub(crate) struct Inst<'a> {
     /// running (see [`crate::EntrySummary::call_stores`]), innermost last; `None` once a
     /// frame wrote the slot since. Frames that re-enter those contracts read these values.
     in_flight: Vec<(Location, Option<U256>)>,
+    /// What frames that returned had last stored on every returning path (see
+    /// [`crate::EntrySummary::exit_stores`]), oldest first; `None` once a frame wrote the
+    /// slot since. Later frames read these values.
+    settled: Vec<(Location, Option<U256>)>,
     /// Whether a summary instantiated makes its calls out of the order it lists them (see
     /// [`crate::EntrySummary::ordered`]): frames instantiated later may then run earlier.
     unordered: bool,
@@ -469,6 +473,8 @@ struct FrameEnv<'x, 't> {
     written: &'x [Location],
     /// See [`Inst::in_flight`].
     in_flight: &'x [(Location, Option<U256>)],
+    /// See [`Inst::settled`].
+    settled: &'x [(Location, Option<U256>)],
     /// Slots whose pre-state values another frame of the transaction may have changed before
     /// this one reads them (see [`Inst::stale_reads`]).
     stale: &'x [Location],
@@ -542,8 +548,8 @@ impl EvalEnv for FrameEnv<'_, '_> {
         if self.written.contains(&location) || self.stale.contains(&location) {
             // Written earlier in the transaction (a proxy's message sender, set by one call
             // and read by the next): the pre-state value is stale, unless a caller stored
-            // a known value there before calling.
-            return in_flight_value(self.in_flight, &location);
+            // a known value there before calling, or a frame that returned left one.
+            return known_value(self.in_flight, self.settled, &location);
         }
         self.known_loads.push((location, self.frame.serial));
         if let Some(&(_, _, v)) = self.memo.iter().find(|(a, s, _)| *a == this && *s == slot) {
@@ -594,14 +600,17 @@ fn pre_state_reader<'a>(
     }
 }
 
-/// The value the innermost entry of `in_flight` (see [`Inst::in_flight`]) gives location `l`,
-/// if any and not written since.
-fn in_flight_value(in_flight: &[(Location, Option<U256>)], l: &Location) -> Option<U256> {
-    in_flight
-        .iter()
-        .rev()
-        .find(|(x, _)| x == l)
-        .and_then(|&(_, v)| v)
+/// The value the transaction is known to have left at `l`: the innermost entry of
+/// `in_flight` (see [`Inst::in_flight`]), else the newest of `settled` ([`Inst::settled`]), if
+/// not written since.
+fn known_value(
+    in_flight: &[(Location, Option<U256>)],
+    settled: &[(Location, Option<U256>)],
+    l: &Location,
+) -> Option<U256> {
+    let newest =
+        |v: &[(Location, Option<U256>)]| v.iter().rev().find(|(x, _)| x == l).and_then(|&(_, v)| v);
+    newest(in_flight).or_else(|| newest(settled))
 }
 
 /// What a summary of one frame may take as known of its storage (see
@@ -687,6 +696,7 @@ impl<'a> Inst<'a> {
             storage_writes: Vec::new(),
             stale_slots: Vec::new(),
             in_flight: Vec::new(),
+            settled: Vec::new(),
             frame_depths: Vec::new(),
             unordered: false,
         }
@@ -891,7 +901,7 @@ impl<'a> Inst<'a> {
             .collect();
         slots.sort_unstable();
         slots.dedup();
-        let stored = self.in_flight_values(address);
+        let stored = self.known_storage(address);
         slots.retain(|s| stored.binary_search_by_key(s, |&(slot, _)| slot).is_err());
         Some(FrameStorage {
             withheld: slots.into(),
@@ -909,31 +919,55 @@ impl<'a> Inst<'a> {
                 continue;
             };
             let l = Location::storage(f.this, slot);
-            let by_callee = self
-                .storage_writes
-                .iter()
-                .any(|&(w, serial)| w == l && serial > f.serial);
-            if !by_callee {
+            if !self.written_by_callee(&l, f) {
                 self.in_flight.push((l, Some(value)));
             }
         }
     }
 
-    /// The values [`Self::in_flight`] holds for `address`'s storage, by slot, ascending.
-    fn in_flight_values(&self, address: Address) -> Box<[(U256, U256)]> {
-        let mut latest: Vec<(U256, Option<U256>)> = Vec::new();
-        for &(l, v) in self.in_flight.iter().rev() {
-            if let Location::Storage { address: a, slot } = l
-                && a == address
-                && !latest.iter().any(|&(s, _)| s == slot)
-            {
-                latest.push((slot, v));
+    /// Pushes onto [`Self::settled`] what every returning path of `f` had last stored, where
+    /// the value is known and no callee of `f` wrote the slot since `f` began.
+    fn note_exit_stores(&mut self, summary: &EntrySummary, f: &Frame<'_>) {
+        let t = &summary.exprs;
+        for &(slot, value) in &summary.exit_stores {
+            let (loads, known_loads) = (self.loads.len(), self.known_loads.len());
+            let known = self.with_env(f, |env, _| Some((t.eval(slot, env)?, t.eval(value, env)?)));
+            self.loads.truncate(loads);
+            self.known_loads.truncate(known_loads);
+            let Some((slot, value)) = known else {
+                continue;
+            };
+            let l = Location::storage(f.this, slot);
+            if !self.written_by_callee(&l, f) {
+                self.settled.push((l, Some(value)));
             }
         }
-        let mut values: Vec<(U256, U256)> = latest
-            .into_iter()
-            .filter_map(|(slot, v)| Some((slot, v?)))
-            .collect();
+    }
+
+    /// Whether a frame `f` called (directly or not) wrote `l`: what `f`'s paths stored there
+    /// may no longer be what it holds.
+    fn written_by_callee(&self, l: &Location, f: &Frame<'_>) -> bool {
+        self.storage_writes
+            .iter()
+            .any(|&(w, serial)| w == *l && serial > f.serial)
+    }
+
+    /// The values [`Self::in_flight`] and [`Self::settled`] hold for `address`'s storage, by
+    /// slot, ascending.
+    fn known_storage(&self, address: Address) -> Box<[(U256, U256)]> {
+        let mut values: Vec<(U256, U256)> = Vec::new();
+        let mut seen: Vec<U256> = Vec::new();
+        for (l, _) in self.in_flight.iter().chain(&self.settled) {
+            if let Location::Storage { address: a, slot } = *l
+                && a == address
+                && !seen.contains(&slot)
+            {
+                seen.push(slot);
+                if let Some(v) = known_value(&self.in_flight, &self.settled, l) {
+                    values.push((slot, v));
+                }
+            }
+        }
         values.sort_unstable();
         values.into()
     }
@@ -967,6 +1001,7 @@ impl<'a> Inst<'a> {
             loads: &mut self.loads,
             written: &self.writes[..f.written_before.min(self.writes.len())],
             in_flight: &self.in_flight,
+            settled: &self.settled,
             stale: &self.stale_slots,
             known_loads: &mut self.known_loads,
             returned: &self.returned,
@@ -1327,7 +1362,12 @@ impl<'a> Inst<'a> {
                         if matches!(e, Effect::Write(_)) {
                             self.writes.push(l);
                             self.storage_writes.push((l, f.serial));
-                            for (_, v) in self.in_flight.iter_mut().filter(|(x, _)| *x == l) {
+                            for (_, v) in self
+                                .in_flight
+                                .iter_mut()
+                                .chain(&mut self.settled)
+                                .filter(|(x, _)| *x == l)
+                            {
                                 *v = None;
                             }
                         }
@@ -1389,6 +1429,7 @@ impl<'a> Inst<'a> {
                 }
             }
         }
+        self.note_exit_stores(&summary, &f);
         if !summary.complete {
             return None;
         }

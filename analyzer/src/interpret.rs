@@ -114,6 +114,9 @@ struct Interp<'a, 's> {
     /// Per call effect, the `(slot, value)` pairs every path that made it had last stored at
     /// a constant slot (see [`EntrySummary::call_stores`]).
     call_stores: HashMap<usize, Vec<(Expr, Expr)>>,
+    /// What every path that returned had last stored (see [`EntrySummary::exit_stores`];
+    /// `None` until a path returns).
+    exit_stores: Option<Vec<(Expr, Expr)>>,
     /// What the RETURNs reached so far return.
     returns: Returns,
     /// What they deploy, were the frame a creation.
@@ -225,6 +228,7 @@ fn analyze(
         pushes: HashMap::default(),
         call_sites: Vec::new(),
         call_stores: HashMap::default(),
+        exit_stores: None,
         returns: Returns::Unseen,
         deployed: match key {
             EntryKey::Empty => Deployed::Unseen,
@@ -275,6 +279,10 @@ fn analyze(
         guards: it.guards.into_iter().map(Vec::into_boxed_slice).collect(),
         call_sites: it.call_sites.into_boxed_slice(),
         call_stores: call_stores.into_boxed_slice(),
+        exit_stores: match it.complete {
+            true => it.exit_stores.unwrap_or_default().into_boxed_slice(),
+            false => Box::default(),
+        },
         returns: match it.returns {
             Returns::Words(words) => Some(words.into_boxed_slice()),
             Returns::Unseen | Returns::Unknown => None,
@@ -370,6 +378,15 @@ impl Interp<'_, '_> {
             None => {
                 self.call_stores.insert(index, now.collect());
             }
+        }
+    }
+
+    /// Notes what the path of `st`, which returns, had last stored: only what every returning
+    /// path agrees on is kept.
+    fn note_exit_stores(&mut self, st: &State) {
+        match self.exit_stores.as_mut() {
+            Some(kept) => kept.retain(|v| st.stored_values.contains(v)),
+            None => self.exit_stores = Some(st.stored_values.clone()),
         }
     }
 
@@ -1030,11 +1047,13 @@ impl Interp<'_, '_> {
                     continue;
                 }
                 opcode::STOP => {
+                    self.note_exit_stores(&st);
                     self.join_returns(Some(Vec::new()));
                     self.join_deployed(Some(Vec::new()));
                     return true;
                 }
                 opcode::RETURN => {
+                    self.note_exit_stores(&st);
                     let off = st.pop();
                     let len = st.pop();
                     let words = match len == TOP {

@@ -138,6 +138,11 @@ pub struct EntrySummary {
     /// before a call (`inSwap = true`, a reentrancy guard) is what a callee that re-enters
     /// this contract reads (see [`Self::stores_before`]).
     pub call_stores: Box<[(u32, Expr, Expr)]>,
+    /// What every path that returns (RETURN or STOP) had last stored, `(slot, value)`: the
+    /// frame's own storage holds those values when it returns (empty when the analysis is
+    /// incomplete). A later frame of the transaction reads them (a pair's `initialize`
+    /// writing `token0` before `mint` reads it).
+    pub exit_stores: Box<[(Expr, Expr)]>,
     /// What the entry returns, word by word, when every RETURN it reaches returns the same
     /// number of whole words (a word that differs between them is ⊤); `None` otherwise.
     pub returns: Option<Box<[Expr]>>,

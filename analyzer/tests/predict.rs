@@ -919,3 +919,34 @@ fn a_contract_re_entered_under_its_lock_reads_the_lock_its_caller_set() {
             .contains(&Location::storage(t, U256::from(5)))
     );
 }
+
+#[test]
+fn a_frame_reads_what_an_earlier_frame_of_the_transaction_left_in_storage() {
+    // X without calldata sets its flag (slot 0 = 1); with calldata it writes slot 5 if the
+    // flag is set, else slot 6. P calls X both ways: the second frame reads the flag the
+    // first one left (not the pre-state's zero), so it writes slot 5 only.
+    let x = Address::repeat_byte(0x56);
+    let mut st = Mem::default();
+    let flag = "CALLDATASIZE @check JUMPI PUSH1 0x01 PUSH1 0x00 SSTORE STOP \
+                check: PUSH1 0x00 SLOAD @on JUMPI PUSH1 0x01 PUSH1 0x06 SSTORE STOP \
+                on: PUSH1 0x01 PUSH1 0x05 SSTORE STOP";
+    st.code.insert(x, asm(flag).into());
+    let p_code = format!("{}{}STOP", call_asm(x, 0), call_asm(x, 1));
+    st.code.insert(P, asm(&p_code).into());
+    let tx = TxInput {
+        from: A,
+        to: Some(P),
+        ..Default::default()
+    };
+    let p = Analyzer::new().predict(&tx, &block(), &st);
+    assert!(
+        p.access
+            .writes
+            .contains(&Location::storage(x, U256::from(5)))
+    );
+    assert!(
+        !p.access.may_write(&Location::storage(x, U256::from(6))),
+        "{:?}",
+        p.access
+    );
+}
