@@ -1283,14 +1283,15 @@ impl<'a> Inst<'a> {
             }
         } else if summary.storage_branches
             && summary.complete
-            && !summary.open
             && f.data.size_known
             && self.storage_aware < MAX_STORAGE_AWARE
             && f.entry.storage_may_decide(f.key)
             && let Some(known) = self.frame_storage(f.this)
         {
-            // A closed summary whose branches read fixed slots (a fee rate, a pause flag):
-            // with the storage known, the side not taken drops its effects.
+            // A summary whose branches read fixed slots (a fee rate, a pause flag, a lock):
+            // with the storage known, the side not taken drops its effects. An open summary
+            // not specialised to its calldata (past `MAX_SPECIALISED`, or in the general
+            // pass) may close so: a token re-entered under its swap lock skips the swap.
             self.storage_aware += 1;
             let facts = FrameFacts {
                 withheld: known.withheld.clone(),

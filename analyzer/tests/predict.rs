@@ -667,12 +667,7 @@ fn a_slot_an_earlier_call_wrote_is_not_read_from_the_pre_state() {
     p_code.extend(x.as_slice());
     p_code.extend(hex!("5af100"));
     st.code.insert(P, p_code.into());
-    let tx = TxInput {
-        from: A,
-        to: Some(P),
-        ..Default::default()
-    };
-    let p = Analyzer::new().predict(&tx, &block(), &st);
+    let p = predict_call(&st, P);
     assert!(p.access.may_write(&Location::storage(x, U256::ZERO)));
     assert!(
         !p.access.reads.contains(&Location::code(q)),
@@ -806,6 +801,16 @@ fn a_getter_instantiated_before_the_call_that_runs_first_is_not_trusted() {
     assert!(p.access.may_write(&Location::storage(h, U256::ZERO)));
 }
 
+/// The prediction of a call from A to `to` without calldata, against `st`.
+fn predict_call(st: &Mem, to: Address) -> foresight_analyzer::Prediction {
+    let tx = TxInput {
+        from: A,
+        to: Some(to),
+        ..Default::default()
+    };
+    Analyzer::new().predict(&tx, &block(), st)
+}
+
 /// `CALL(gas, to, 0, 0, len, 0, 0)` with its success flag popped, in assembly text.
 fn call_asm(to: Address, len: u8) -> String {
     format!(
@@ -900,12 +905,7 @@ fn a_contract_re_entered_under_its_lock_reads_the_lock_its_caller_set() {
     st.code.insert(t, asm(&token).into());
     st.code
         .insert(r, asm(&format!("{}STOP", call_asm(t, 0))).into());
-    let tx = TxInput {
-        from: A,
-        to: Some(t),
-        ..Default::default()
-    };
-    let p = Analyzer::new().predict(&tx, &block(), &st);
+    let p = predict_call(&st, t);
     assert!(!p.access.is_everything(), "{:?}", p.details);
     assert_eq!(p.frames, 3, "T, R, T again: {:?}", p.access);
     assert!(
@@ -933,12 +933,7 @@ fn a_frame_reads_what_an_earlier_frame_of_the_transaction_left_in_storage() {
     st.code.insert(x, asm(flag).into());
     let p_code = format!("{}{}STOP", call_asm(x, 0), call_asm(x, 1));
     st.code.insert(P, asm(&p_code).into());
-    let tx = TxInput {
-        from: A,
-        to: Some(P),
-        ..Default::default()
-    };
-    let p = Analyzer::new().predict(&tx, &block(), &st);
+    let p = predict_call(&st, P);
     assert!(
         p.access
             .writes
@@ -948,5 +943,32 @@ fn a_frame_reads_what_an_earlier_frame_of_the_transaction_left_in_storage() {
         !p.access.may_write(&Location::storage(x, U256::from(6))),
         "{:?}",
         p.access
+    );
+}
+
+#[test]
+fn an_open_summary_closes_when_the_storage_decides_its_open_branch() {
+    // T, unless locked (slot 0), calls an address it cannot know (its own balance): its
+    // summary is open. Locked in the pre-state, the storage-aware summary drops that branch.
+    // P calls T nine times, one more than frames are specialised to their calldata: the
+    // ninth closes on the storage alone, and no barrier remains.
+    let t = Address::repeat_byte(0x57);
+    let mut st = Mem::default();
+    let unknown_call = "PUSH1 0x00 DUP1 DUP1 DUP1 DUP1 ADDRESS BALANCE GAS CALL POP";
+    let lock = format!(
+        "PUSH1 0x00 SLOAD @locked JUMPI {unknown_call} STOP \
+         locked: PUSH1 0x01 PUSH1 0x09 SSTORE STOP"
+    );
+    st.code.insert(t, asm(&lock).into());
+    st.storage.insert((t, U256::ZERO), U256::from(1));
+    // Calldata of nine lengths, so that the nine calls are nine effects.
+    let calls: String = (0..9).map(|len| call_asm(t, len)).collect();
+    st.code.insert(P, asm(&format!("{calls}STOP")).into());
+    let p = predict_call(&st, P);
+    assert!(!p.access.is_everything(), "{:?}", p.details);
+    assert!(
+        p.access
+            .writes
+            .contains(&Location::storage(t, U256::from(9)))
     );
 }
