@@ -318,8 +318,9 @@ pub struct FrameFacts {
     /// may have changed them.
     pub withheld: Box<[U256]>,
     /// With `pre_state`, slots that hold what a frame further up the call stack stored there
-    /// before the call this frame runs in (a lock flag), as `(slot, value)`, sorted: the
-    /// analysis reads those values, not the pre-state's.
+    /// before the call this frame runs in (a lock flag), or what an earlier frame of the
+    /// transaction left there when it returned, as `(slot, value)`, sorted: the analysis
+    /// reads those values, not the pre-state's.
     pub stored: Box<[(U256, U256)]>,
 }
 

@@ -620,7 +620,8 @@ fn known_value(
 struct FrameStorage {
     /// Slots read as unknown, sorted.
     withheld: Box<[U256]>,
-    /// Slots whose values callers up the stack stored, `(slot, value)` sorted by slot.
+    /// Slots whose values the transaction is known to have left there (see
+    /// [`Inst::known_storage`]), `(slot, value)` sorted by slot.
     stored: Box<[(U256, U256)]>,
 }
 
@@ -880,7 +881,8 @@ impl<'a> Inst<'a> {
     /// What a summary of a frame of `address` may take as known of its storage (`None`:
     /// nothing, its storage or the whole state being widened, or untrusted): the pre-state,
     /// but for the slots this transaction may have written so far and the untrusted ones,
-    /// which are withheld unless a caller up the stack stored a known value there.
+    /// which are withheld unless the transaction is known to have left a value there (a
+    /// caller up the stack stored it, or a frame that returned: [`Self::known_storage`]).
     fn frame_storage(&self, address: Address) -> Option<FrameStorage> {
         let untrusted = self.untrusted.slots_of(address)?;
         if self.access.widenings.iter().any(|w| match w {
@@ -1178,9 +1180,9 @@ impl<'a> Inst<'a> {
             return self.run_frame(inner);
         }
         let mut summary = f.entry.entry(f.key, self.limits);
-        // The slots whose values the summary took from callers up the stack, not from the
-        // pre-state (see `Inst::in_flight`).
-        let mut stored_by_callers: Box<[(U256, U256)]> = Box::default();
+        // The slots whose values the summary took from what the transaction left there, not
+        // from the pre-state (see `Inst::known_storage`).
+        let mut stored_in_transaction: Box<[(U256, U256)]> = Box::default();
         if self.specialise
             && summary.open
             && f.data.size_known
@@ -1274,7 +1276,7 @@ impl<'a> Inst<'a> {
                     reader,
                 );
                 drop(read);
-                stored_by_callers = known.stored;
+                stored_in_transaction = known.stored;
                 if exact.complete || !frame_summary.complete {
                     frame_summary = exact;
                 }
@@ -1312,7 +1314,7 @@ impl<'a> Inst<'a> {
             drop(read);
             if stored.complete && !stored.open && stored.effects.len() < summary.effects.len() {
                 summary = stored;
-                stored_by_callers = known.stored;
+                stored_in_transaction = known.stored;
             } else if known.withheld.is_empty() && known.stored.is_empty() {
                 f.entry.storage_decided_nothing(f.key);
             }
@@ -1338,7 +1340,7 @@ impl<'a> Inst<'a> {
                 .assumed
                 .iter()
                 .filter(|(slot, _)| {
-                    stored_by_callers
+                    stored_in_transaction
                         .binary_search_by_key(slot, |&(s, _)| s)
                         .is_err()
                 })

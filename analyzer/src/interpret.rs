@@ -278,7 +278,11 @@ fn analyze(
         effects: it.effects,
         guards: it.guards.into_iter().map(Vec::into_boxed_slice).collect(),
         call_sites: it.call_sites.into_boxed_slice(),
-        call_stores: call_stores.into_boxed_slice(),
+        // Paths an incomplete analysis did not follow may have stored otherwise.
+        call_stores: match it.complete {
+            true => call_stores.into_boxed_slice(),
+            false => Box::default(),
+        },
         exit_stores: match it.complete {
             true => it.exit_stores.unwrap_or_default().into_boxed_slice(),
             false => Box::default(),

@@ -134,7 +134,8 @@ pub struct EntrySummary {
     /// effects (on different paths); [`crate::expr::Node::Returned`] names the instruction.
     pub call_sites: Box<[(u32, u32)]>,
     /// What every path that makes a call had last stored at constant slots of the frame's
-    /// own storage before it: `(effect index, slot, value)`, ascending. A lock flag set
+    /// own storage before it: `(effect index, slot, value)`, ascending (empty when the
+    /// analysis is incomplete). A lock flag set
     /// before a call (`inSwap = true`, a reentrancy guard) is what a callee that re-enters
     /// this contract reads (see [`Self::stores_before`]).
     pub call_stores: Box<[(u32, Expr, Expr)]>,
