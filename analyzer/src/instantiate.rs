@@ -36,8 +36,10 @@ pub const MAX_CALL_DEPTH: u32 = 8;
 pub const MAX_FRAMES: u32 = 64;
 /// Most pre-state reads (storage, nonce, code) per transaction.
 pub const MAX_STATE_READS: u32 = 512;
-/// Most frames per transaction analysed again with their own calldata.
-pub const MAX_SPECIALISED: u32 = 8;
+/// Most frames per transaction analysed again with their own calldata. On the mainnet corpus
+/// (`accuracy --runs 1`), 16 leaves 231 transactions widened to everything where 8 left 235
+/// (a 1inch swap that calls one Uniswap-V3 pool four times), for 1.7% more cold steps.
+pub const MAX_SPECIALISED: u32 = 16;
 /// Most frames per transaction whose storage-aware summary is asked for (counted apart from
 /// [`MAX_SPECIALISED`]: whether such a summary is asked depends on what the cache learnt, and
 /// the frames specialised to their calldata must not).

@@ -37,8 +37,8 @@ pub use cache::CacheStats;
 pub use cfg::Code;
 pub use domain::{ReturnData, State};
 pub use instantiate::{
-    BlockContext, MAX_CALL_DEPTH, MAX_FRAMES, MAX_STATE_READS, Prediction, StateView, TxInput,
-    WideningDetail,
+    BlockContext, MAX_CALL_DEPTH, MAX_FRAMES, MAX_SPECIALISED, MAX_STATE_READS, Prediction,
+    StateView, TxInput, WideningDetail,
 };
 pub use interpret::{AnalysisLimits, analyze_entry};
 pub use location_set::LocationSet;

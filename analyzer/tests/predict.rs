@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use alloy_primitives::{Address, Bytes, U256, hex, keccak256};
 use foresight_analyzer::{
-    Analyzer, BlockContext, BumpedNonces, EntryKey, Location, LocationSet, StateView, TxInput,
-    UntrustedStorage, Widening, WideningReason, revise_stale_nonces,
+    Analyzer, BlockContext, BumpedNonces, EntryKey, Location, LocationSet, MAX_SPECIALISED,
+    StateView, TxInput, UntrustedStorage, Widening, WideningReason, revise_stale_nonces,
 };
 
 mod common;
@@ -950,8 +950,8 @@ fn a_frame_reads_what_an_earlier_frame_of_the_transaction_left_in_storage() {
 fn an_open_summary_closes_when_the_storage_decides_its_open_branch() {
     // T, unless locked (slot 0), calls an address it cannot know (its own balance): its
     // summary is open. Locked in the pre-state, the storage-aware summary drops that branch.
-    // P calls T nine times, one more than frames are specialised to their calldata: the
-    // ninth closes on the storage alone, and no barrier remains.
+    // P calls T once more than frames are specialised to their calldata: the last frame
+    // closes on the storage alone, and no barrier remains.
     let t = Address::repeat_byte(0x57);
     let mut st = Mem::default();
     let unknown_call = "PUSH1 0x00 DUP1 DUP1 DUP1 DUP1 ADDRESS BALANCE GAS CALL POP";
@@ -961,8 +961,9 @@ fn an_open_summary_closes_when_the_storage_decides_its_open_branch() {
     );
     st.code.insert(t, asm(&lock).into());
     st.storage.insert((t, U256::ZERO), U256::from(1));
-    // Calldata of nine lengths, so that the nine calls are nine effects.
-    let calls: String = (0..9).map(|len| call_asm(t, len)).collect();
+    // Calldata of as many lengths, so that the calls are as many effects.
+    let lengths = 0..=u8::try_from(MAX_SPECIALISED).unwrap_or(u8::MAX);
+    let calls: String = lengths.map(|len| call_asm(t, len)).collect();
     st.code.insert(P, asm(&format!("{calls}STOP")).into());
     let p = predict_call(&st, P);
     assert!(!p.access.is_everything(), "{:?}", p.details);
