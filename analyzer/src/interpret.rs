@@ -261,14 +261,12 @@ fn analyze(
     it.call_sites.sort_unstable();
     it.call_sites.dedup();
     let block = it.pool.used_block();
-    let mut call_stores: Vec<(u32, Expr, Expr)> = it
+    let mut call_stores: Vec<(u32, (Expr, Expr))> = it
         .call_stores
         .into_iter()
         .flat_map(|(i, stores)| {
             let i = u32::try_from(i).unwrap_or(u32::MAX);
-            stores
-                .into_iter()
-                .map(move |(slot, value)| (i, slot, value))
+            stores.into_iter().map(move |store| (i, store))
         })
         .collect();
     call_stores.sort_unstable();

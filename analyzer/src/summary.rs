@@ -134,11 +134,11 @@ pub struct EntrySummary {
     /// effects (on different paths); [`crate::expr::Node::Returned`] names the instruction.
     pub call_sites: Box<[(u32, u32)]>,
     /// What every path that makes a call had last stored at constant slots of the frame's
-    /// own storage before it: `(effect index, slot, value)`, ascending (empty when the
+    /// own storage before it: `(effect index, (slot, value))`, ascending (empty when the
     /// analysis is incomplete). A lock flag set
     /// before a call (`inSwap = true`, a reentrancy guard) is what a callee that re-enters
     /// this contract reads (see [`Self::stores_before`]).
-    pub call_stores: Box<[(u32, Expr, Expr)]>,
+    pub call_stores: Box<[(u32, (Expr, Expr))]>,
     /// What every path that returns (RETURN or STOP) had last stored, `(slot, value)`: the
     /// frame's own storage holds those values when it returns (empty when the analysis is
     /// incomplete). A later frame of the transaction reads them (a pair's `initialize`
@@ -312,24 +312,12 @@ impl EntrySummary {
     /// The `(slot, value)` pairs every path had last stored at constant slots before it made
     /// the call of effect `index`.
     pub fn stores_before(&self, index: usize) -> impl Iterator<Item = (Expr, Expr)> + '_ {
-        let start = self
-            .call_stores
-            .partition_point(|&(i, _, _)| (i as usize) < index);
-        self.call_stores[start..]
-            .iter()
-            .take_while(move |&&(i, _, _)| i as usize == index)
-            .map(|&(_, slot, value)| (slot, value))
+        entries_of(&self.call_stores, index)
     }
 
     /// The program counters of the call instructions behind effect `index`.
     pub fn call_pcs(&self, index: usize) -> impl Iterator<Item = u32> + '_ {
-        let start = self
-            .call_sites
-            .partition_point(|&(i, _)| (i as usize) < index);
-        self.call_sites[start..]
-            .iter()
-            .take_while(move |&&(i, _)| i as usize == index)
-            .map(|&(_, pc)| pc)
+        entries_of(&self.call_sites, index)
     }
 
     /// All effects as sorted text lines (the deterministic form used by snapshots), each with
@@ -358,6 +346,15 @@ impl EntrySummary {
         v.dedup();
         v
     }
+}
+
+/// The values `list` (sorted by effect index) holds for effect `index`.
+fn entries_of<T: Copy>(list: &[(u32, T)], index: usize) -> impl Iterator<Item = T> + '_ {
+    let start = list.partition_point(|&(i, _)| (i as usize) < index);
+    list[start..]
+        .iter()
+        .take_while(move |&&(i, _)| i as usize == index)
+        .map(|&(_, v)| v)
 }
 
 impl Serialize for EntrySummary {
