@@ -5,7 +5,8 @@
 //! Input: a [`Code`], an [`EntryKey`] (what is known of the calldata) and [`AnalysisLimits`].
 //! Output: an [`EntrySummary`]. States are kept at JUMPDESTs and JUMPI fall-throughs, keyed by
 //! the jump-destination constants on the stack (the context of internal calls), with up to
-//! `max_states_per_point` disjuncts before joining; joins move values to ⊤ (bounded widening),
+//! `max_states_per_point` disjuncts before joining (a further state joins the disjunct whose
+//! stack agrees with its own the most); joins move values to ⊤ (bounded widening),
 //! and the whole walk stops at `max_steps` instructions, recording an `AnalysisBudget` widening.
 //! A branch that compares the sender for equality (`msg.sender == owner`), or, in an analysis
 //! specialised to a frame's calldata, compares two inputs that are not constants, becomes a
@@ -69,16 +70,16 @@ const MAX_EFFECTS: usize = 4096;
 /// The states kept at one (program point, context).
 #[derive(Default)]
 struct Point {
-    /// The disjuncts; the last one absorbs joins once the list is full.
+    /// The disjuncts; once the list is full, each new state joins the one closest to it.
     list: Vec<State>,
-    /// Whether the joined (last) state waits in the worklist already.
-    pending: bool,
+    /// Per disjunct: whether its joined form waits in the worklist already.
+    pending: Vec<bool>,
 }
 
-/// A unit of work: a new disjunct to run, or the current joined state of a point.
+/// A unit of work: a new disjunct to run, or the current joined form of a point's disjunct.
 enum Work {
     Run(usize, State),
-    Joined((u32, u64)),
+    Joined((u32, u64), usize),
 }
 
 struct Interp<'a, 's> {
@@ -241,13 +242,10 @@ fn analyze(
     while let Some(w) = it.work.pop() {
         let (pc, st) = match w {
             Work::Run(pc, st) => (pc, st),
-            Work::Joined(key) => match it.states.get_mut(&key) {
+            Work::Joined(key, i) => match it.states.get_mut(&key) {
                 Some(p) => {
-                    p.pending = false;
-                    match p.list.last() {
-                        Some(st) => (key.0 as usize, st.clone()),
-                        None => continue,
-                    }
+                    p.pending[i] = false;
+                    (key.0 as usize, p.list[i].clone())
                 }
                 None => continue,
             },
@@ -567,7 +565,7 @@ impl Interp<'_, '_> {
             }
         }
         let point = self.states.entry(key).or_default();
-        // Newest first: the last state absorbs joins, so it covers the most.
+        // Newest first: it is the likeliest to have absorbed joins.
         if point
             .list
             .iter()
@@ -589,18 +587,32 @@ impl Interp<'_, '_> {
         }
         if point.list.len() < k {
             point.list.push(st.clone());
+            point.pending.push(false);
             self.work.push(Work::Run(pc, st));
-        } else if let Some(last) = point.list.last_mut() {
-            let joined = last.join(&st, &mut self.pool, pc as u32);
-            if joined == *last {
-                // Nothing new: the state already kept here was run, or is about to be.
-                return;
-            }
-            *last = joined;
-            if !point.pending {
-                point.pending = true;
-                self.work.push(Work::Joined(key));
-            }
+            return;
+        }
+        // The state that agrees with the new one on the most stack words (the newest of
+        // those): a loop's paths join within one iteration, and its counter stays a constant.
+        let Some(i) = (0..point.list.len()).max_by_key(|i| {
+            let t = &point.list[*i];
+            t.stack
+                .iter()
+                .rev()
+                .zip(st.stack.iter().rev())
+                .filter(|(x, y)| x == y)
+                .count()
+        }) else {
+            return;
+        };
+        let joined = point.list[i].join(&st, &mut self.pool, pc as u32);
+        if joined == point.list[i] {
+            // Nothing new: the state already kept here was run, or is about to be.
+            return;
+        }
+        point.list[i] = joined;
+        if !point.pending[i] {
+            point.pending[i] = true;
+            self.work.push(Work::Joined(key, i));
         }
     }
 

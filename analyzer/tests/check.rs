@@ -739,3 +739,21 @@ fn a_load_after_a_store_to_a_mapping_still_reads_the_pre_state_of_a_fixed_slot()
     );
     assert_eq!(assumed, [2]);
 }
+
+#[test]
+fn a_state_past_the_kept_disjuncts_joins_the_one_it_agrees_with_most() {
+    // Three paths reach `join` with [tag, slot] on the stack: [0xaa, 1], [0xbb, 2] and
+    // [0xcc, 1]. Two disjuncts are kept; the third path agrees with the one that loads slot 1
+    // and joins it, so both slots stay constants (joining the newest would load ⊤).
+    check(
+        "PUSH1 0x00 CALLDATALOAD @b JUMPI \
+         PUSH1 0xaa PUSH1 0x01 @join JUMP \
+         b: PUSH1 0x20 CALLDATALOAD @c JUMPI \
+         PUSH1 0xbb PUSH1 0x02 @join JUMP \
+         c: PUSH1 0xcc PUSH1 0x01 @join JUMP \
+         join: SLOAD POP POP STOP",
+        EntryKey::Any,
+        "read 0x1
+         read 0x2",
+    );
+}
