@@ -93,6 +93,11 @@ struct Interp<'a, 's> {
     /// some point, or [`MAX_EFFECTS`].
     exploded: bool,
     work: Vec<Work>,
+    /// Joined disjuncts waiting to run again, newest first, once `work` is empty: the paths
+    /// still under way may join them further, and each runs once for all those joins (a
+    /// Universal Router's three-command `execute` completes in 111,846 steps instead of
+    /// 233,925).
+    rejoin: Vec<Work>,
     effects: Vec<Effect>,
     /// Per effect, the guards common to every path that had it.
     guards: Vec<Vec<Guard>>,
@@ -218,6 +223,7 @@ fn analyze(
         contexts: HashMap::default(),
         exploded: false,
         work: vec![Work::Run(0, State::default())],
+        rejoin: Vec::new(),
         effects: Vec::new(),
         guards: Vec::new(),
         seen: HashMap::default(),
@@ -239,7 +245,7 @@ fn analyze(
         assumed: Vec::new(),
         storage_branches: false,
     };
-    while let Some(w) = it.work.pop() {
+    while let Some(w) = it.work.pop().or_else(|| it.rejoin.pop()) {
         let (pc, st) = match w {
             Work::Run(pc, st) => (pc, st),
             Work::Joined(key, i) => match it.states.get_mut(&key) {
@@ -612,7 +618,7 @@ impl Interp<'_, '_> {
         point.list[i] = joined;
         if !point.pending[i] {
             point.pending[i] = true;
-            self.work.push(Work::Joined(key, i));
+            self.rejoin.push(Work::Joined(key, i));
         }
     }
 

@@ -757,3 +757,28 @@ fn a_state_past_the_kept_disjuncts_joins_the_one_it_agrees_with_most() {
          read 0x2",
     );
 }
+
+#[test]
+fn a_joined_disjunct_runs_once_for_the_paths_that_join_it_meanwhile() {
+    // Four paths reach `join` with [a, b] = [1, 1], [2, 2], [2, 3], [4, 2]; two disjuncts
+    // are kept and the last two paths both join the second. Its joined form runs the tail
+    // (200 instructions) once, after both joins, not once per join.
+    let tail = "PUSH1 0x00 POP ".repeat(100);
+    let src = format!(
+        "PUSH1 0x00 CALLDATALOAD @b JUMPI \
+         PUSH1 0x20 CALLDATALOAD @a2 JUMPI \
+         PUSH1 0x01 PUSH1 0x01 @join JUMP \
+         a2: PUSH1 0x02 PUSH1 0x02 @join JUMP \
+         b: PUSH1 0x40 CALLDATALOAD @b2 JUMPI \
+         PUSH1 0x02 PUSH1 0x03 @join JUMP \
+         b2: PUSH1 0x04 PUSH1 0x02 @join JUMP \
+         join: {tail} SSTORE STOP"
+    );
+    let summary = Analyzer::new().entry_summary(&Bytes::from(asm(&src)), EntryKey::Any);
+    assert_lines(&summary, "write 0x1\nwrite 0x2\nwrite ⊤");
+    assert!(
+        (600..800).contains(&summary.steps),
+        "the tail ran {} steps' worth",
+        summary.steps
+    );
+}
