@@ -455,8 +455,16 @@ impl State {
             },
             false => None,
         };
+        // Entries that both paths hold and neither overwrote since keep their bytes: two paths
+        // that wrote the same words in another order (or one of them wrote more before) agree
+        // on those words. They go last, over the unknown bytes of what was older.
+        let mine = settled(&self.mem[common..]);
+        let kept: Vec<MemEntry> = settled(&other.mem[common..])
+            .into_iter()
+            .filter(|m| mine.contains(m))
+            .collect();
         for m in tails() {
-            if pointer.is_some() && m.is_free_pointer() {
+            if pointer.is_some() && m.is_free_pointer() || kept.contains(m) {
                 continue;
             }
             let u = MemEntry {
@@ -469,6 +477,7 @@ impl State {
                 mem.push(u);
             }
         }
+        mem.extend(kept);
         if let Some(e) = pointer {
             // Newest on both paths, so newest here: it shadows the unknown bytes joined above.
             mem.push(MemEntry {
@@ -542,12 +551,31 @@ impl State {
                 _ => false,
             };
         // Every other entry of `mine` is unknown bytes: covering is being at the same place.
+        // (Words both paths hold, which a join keeps, are not looked for: that costs more than
+        // the join it would spare.)
         pointer_covered
             && mine.iter().all(|m| m.src == MemSrc::Unknown || pointer(m))
             && other.mem[c..]
                 .iter()
                 .all(|m| mine.iter().any(|x| x.same_place(m)))
     }
+}
+
+/// The known entries of `mem` that no later entry overwrites, in part or whole (entries at
+/// other bases are other places, as reads take them).
+fn settled(mem: &[MemEntry]) -> Vec<MemEntry> {
+    let mut out: Vec<MemEntry> = Vec::new();
+    for (i, m) in mem.iter().enumerate() {
+        let overwritten = || {
+            mem[i + 1..]
+                .iter()
+                .any(|x| x.base == m.base && (x.off as u64) < m.end() && (m.off as u64) < x.end())
+        };
+        if m.src != MemSrc::Unknown && !out.contains(m) && !overwritten() {
+            out.push(*m);
+        }
+    }
+    out
 }
 
 fn segment(pool: &mut Pool, m: &MemEntry, r: u32, l: u32) -> Seg {
@@ -612,6 +640,38 @@ mod tests {
         let joined = fresh.join(&s, &mut pool, 0);
         assert!(joined.forgot);
         assert!(!fresh.subsumes(&joined, &pool, 0));
+    }
+
+    #[test]
+    fn a_join_keeps_the_words_both_paths_wrote_last_in_any_order() {
+        let mut pool = Pool::new(Default::default(), Known::default(), 1000);
+        let c = pool.env(Env::Caller);
+        let v = pool.env(Env::CallValue);
+        let word = |e| MemSrc::Word { e, shift: 0 };
+        let word_at = |s: &State, pool: &mut Pool, off: u32| {
+            let segs = s.read(pool, None, off, 32);
+            pool.concat(segs)
+        };
+        // One path writes caller at 0x80 and then value at 0xa0; the other writes value at
+        // 0xc0 first, then the same two words the other way round.
+        let mut a = State::default();
+        a.write(Some((None, 0x80)), 32, word(c));
+        a.write(Some((None, 0xa0)), 32, word(v));
+        let mut b = State::default();
+        b.write(Some((None, 0xc0)), 32, word(v));
+        b.write(Some((None, 0xa0)), 32, word(v));
+        b.write(Some((None, 0x80)), 32, word(c));
+        for joined in [a.join(&b, &mut pool, 0), b.join(&a, &mut pool, 0)] {
+            assert_eq!(word_at(&joined, &mut pool, 0x80), c);
+            assert_eq!(word_at(&joined, &mut pool, 0xa0), v);
+            assert_eq!(word_at(&joined, &mut pool, 0xc0), TOP);
+        }
+        // A later write over part of both words: neither is what the other path holds.
+        b.write(Some((None, 0x90)), 32, word(v));
+        for joined in [a.join(&b, &mut pool, 0), b.join(&a, &mut pool, 0)] {
+            assert_eq!(word_at(&joined, &mut pool, 0x80), TOP);
+            assert_eq!(word_at(&joined, &mut pool, 0xa0), TOP);
+        }
     }
 
     #[test]

@@ -782,3 +782,22 @@ fn a_joined_disjunct_runs_once_for_the_paths_that_join_it_meanwhile() {
         summary.steps
     );
 }
+
+#[test]
+fn paths_that_wrote_the_same_words_in_another_order_join_with_those_words() {
+    // Three paths write 1 at 0x80 and 2 at 0xa0, one of them the other way round and one also
+    // 3 at 0xc0. Two disjuncts are kept, so two of the paths join: the words both wrote last
+    // stay known, and the slots loaded from them stay constants.
+    check(
+        "PUSH1 0x00 CALLDATALOAD @b JUMPI \
+         PUSH1 0x20 CALLDATALOAD @c JUMPI \
+         PUSH1 0x01 PUSH1 0x80 MSTORE PUSH1 0x02 PUSH1 0xa0 MSTORE @join JUMP \
+         c: PUSH1 0x01 PUSH1 0x80 MSTORE PUSH1 0x02 PUSH1 0xa0 MSTORE \
+         PUSH1 0x03 PUSH1 0xc0 MSTORE @join JUMP \
+         b: PUSH1 0x02 PUSH1 0xa0 MSTORE PUSH1 0x01 PUSH1 0x80 MSTORE \
+         join: PUSH1 0x80 MLOAD SLOAD PUSH1 0xa0 MLOAD SLOAD STOP",
+        EntryKey::Any,
+        "read 0x1
+         read 0x2",
+    );
+}
