@@ -60,10 +60,11 @@ const WIDE_MAX_STEPS: u32 = 40_000;
 /// unlike a shape's summary, which frames alike share): a frame that needs more keeps the
 /// better of its general and shape summaries. A reflection token's `transfer` of an amount
 /// its caller computed (unknown to the analysis) completes in 109,383 (12,265 with the amount
-/// known). On the mainnet corpus (`accuracy --runs 1`), 48,000 leaves 239 transactions
-/// widened to everything and a parallelism ratio of 0.8092 in 41.4M cold steps; 80,000 237,
-/// 0.8101, 46.4M; 120,000 235, 0.8203, 51.2M; 200,000 232, 0.8211, 59.2M.
-const EXACT_MAX_STEPS: u32 = 120_000;
+/// known), a lottery's `7ec45b49` of block 5283152 in 133,008. On the mainnet corpus
+/// (`accuracy --runs 1`), 80,000 leaves 202 transactions widened to everything, a
+/// parallelism ratio of 0.8222 and 46.4M cold steps; 120,000 201, 0.8229, 49.6M; 140,000 199,
+/// 0.8223, 51.2M; 160,000 199, 0.8223, 52.4M; 200,000 199, 0.8223, 54.4M.
+const EXACT_MAX_STEPS: u32 = 140_000;
 /// Disjuncts kept per program point when a frame is analysed with its exact calldata: a
 /// Uniswap-V2 router's three-token swap keeps its pairs apart (and completes in 18,431
 /// steps) with 32, while 16 join them (an unresolved pair, in 21,909 steps).
