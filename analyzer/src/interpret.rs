@@ -571,7 +571,7 @@ impl Interp<'_, '_> {
             }
         }
         let point = self.states.entry(key).or_default();
-        // Newest first: it is the likeliest to have absorbed joins.
+        // Newest first: the likeliest to have absorbed joins.
         if point
             .list
             .iter()
@@ -608,6 +608,7 @@ impl Interp<'_, '_> {
                 .filter(|(x, y)| x == y)
                 .count()
         }) else {
+            // Not reached: the list is full, and holds at least one state.
             return;
         };
         let joined = point.list[i].join(&st, &mut self.pool, pc as u32);
