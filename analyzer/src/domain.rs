@@ -81,6 +81,13 @@ impl MemEntry {
         self.off as u64 + self.len as u64
     }
 
+    /// Whether both cover some byte in common (at one base).
+    fn overlaps(&self, other: &MemEntry) -> bool {
+        self.base == other.base
+            && (self.off as u64) < other.end()
+            && (other.off as u64) < self.end()
+    }
+
     /// Whether it writes some byte of the free-memory pointer.
     fn touches_free_pointer(&self) -> bool {
         self.base.is_none() && self.off < FREE_POINTER + 32 && self.end() > FREE_POINTER as u64
@@ -566,12 +573,10 @@ impl State {
 fn settled(mem: &[MemEntry]) -> Vec<MemEntry> {
     let mut out: Vec<MemEntry> = Vec::new();
     for (i, m) in mem.iter().enumerate() {
-        let overwritten = || {
-            mem[i + 1..]
-                .iter()
-                .any(|x| x.base == m.base && (x.off as u64) < m.end() && (m.off as u64) < x.end())
-        };
-        if m.src != MemSrc::Unknown && !out.contains(m) && !overwritten() {
+        if m.src != MemSrc::Unknown
+            && !out.contains(m)
+            && !mem[i + 1..].iter().any(|x| x.overlaps(m))
+        {
             out.push(*m);
         }
     }

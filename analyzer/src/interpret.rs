@@ -76,12 +76,6 @@ struct Point {
     pending: Vec<bool>,
 }
 
-/// A unit of work: a new disjunct to run, or the current joined form of a point's disjunct.
-enum Work {
-    Run(usize, State),
-    Joined((u32, u64), usize),
-}
-
 struct Interp<'a, 's> {
     code: &'a Code,
     limits: AnalysisLimits,
@@ -92,12 +86,13 @@ struct Interp<'a, 's> {
     /// Whether the analysis passed a bound other than its steps: `max_contexts_per_point` at
     /// some point, or [`MAX_EFFECTS`].
     exploded: bool,
-    work: Vec<Work>,
-    /// Joined disjuncts waiting to run again, newest first, once `work` is empty: the paths
-    /// still under way may join them further, and each runs once for all those joins (a
-    /// Universal Router's three-command `execute` completes in 111,846 steps instead of
-    /// 233,925).
-    rejoin: Vec<Work>,
+    /// New disjuncts to run, with their program counters.
+    work: Vec<(usize, State)>,
+    /// Joined disjuncts waiting to run again (their point and index), newest first, once `work`
+    /// is empty: the paths still under way may join them further, and each runs once for all
+    /// those joins (a Universal Router's three-command `execute` completes in 111,846 steps
+    /// instead of 233,925).
+    rejoin: Vec<((u32, u64), usize)>,
     effects: Vec<Effect>,
     /// Per effect, the guards common to every path that had it.
     guards: Vec<Vec<Guard>>,
@@ -222,7 +217,7 @@ fn analyze(
         states: HashMap::default(),
         contexts: HashMap::default(),
         exploded: false,
-        work: vec![Work::Run(0, State::default())],
+        work: vec![(0, State::default())],
         rejoin: Vec::new(),
         effects: Vec::new(),
         guards: Vec::new(),
@@ -245,15 +240,18 @@ fn analyze(
         assumed: Vec::new(),
         storage_branches: false,
     };
-    while let Some(w) = it.work.pop().or_else(|| it.rejoin.pop()) {
-        let (pc, st) = match w {
-            Work::Run(pc, st) => (pc, st),
-            Work::Joined(key, i) => match it.states.get_mut(&key) {
-                Some(p) => {
-                    p.pending[i] = false;
-                    (key.0 as usize, p.list[i].clone())
-                }
-                None => continue,
+    loop {
+        let (pc, st) = match it.work.pop() {
+            Some(w) => w,
+            None => match it.rejoin.pop() {
+                Some((key, i)) => match it.states.get_mut(&key) {
+                    Some(p) => {
+                        p.pending[i] = false;
+                        (key.0 as usize, p.list[i].clone())
+                    }
+                    None => continue,
+                },
+                None => break,
             },
         };
         if !it.run(pc, st) || it.exploded {
@@ -588,13 +586,13 @@ impl Interp<'_, '_> {
             .find(|t| t.guards != st.guards && t.same_but_guards(&st))
         {
             t.guards.retain(|g| st.guards.contains(g));
-            self.work.push(Work::Run(pc, t.clone()));
+            self.work.push((pc, t.clone()));
             return;
         }
         if point.list.len() < k {
             point.list.push(st.clone());
             point.pending.push(false);
-            self.work.push(Work::Run(pc, st));
+            self.work.push((pc, st));
             return;
         }
         // The state that agrees with the new one on the most stack words (the newest of
@@ -619,7 +617,7 @@ impl Interp<'_, '_> {
         point.list[i] = joined;
         if !point.pending[i] {
             point.pending[i] = true;
-            self.rejoin.push(Work::Joined(key, i));
+            self.rejoin.push((key, i));
         }
     }
 
