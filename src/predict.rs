@@ -54,13 +54,6 @@ pub fn tx_input(tx: &Transaction) -> TxInput {
         input: tx.env.data.clone(),
         nonce: tx.env.nonce,
         gas_limit: tx.env.gas_limit,
-        access_list: tx
-            .env
-            .access_list
-            .0
-            .iter()
-            .map(|item| (item.address, item.storage_keys.clone()))
-            .collect(),
     }
 }
 

@@ -97,6 +97,10 @@ pub trait StateView {
 }
 
 /// One transaction, as the analyzer needs it.
+///
+/// Its EIP-2930 access list is left out: revm marks the listed locations warm without reading
+/// them, so the list is no access of its own (an entry the code uses, the code reads, and the
+/// summary predicts there).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TxInput {
     /// Sender.
@@ -111,8 +115,6 @@ pub struct TxInput {
     pub nonce: u64,
     /// Gas limit.
     pub gas_limit: u64,
-    /// EIP-2930 access list.
-    pub access_list: Vec<(Address, Vec<B256>)>,
 }
 
 /// The block fields a prediction may depend on.
@@ -1059,13 +1061,6 @@ impl<'a> Inst<'a> {
         self.writes.push(Location::balance(tx.from));
         self.writes.push(Location::nonce(tx.from));
         self.access.credits.insert(self.block.coinbase);
-        for (a, slots) in &tx.access_list {
-            self.account(*a);
-            for s in slots {
-                self.reads
-                    .push(Location::storage(*a, U256::from_be_bytes(s.0)));
-            }
-        }
         let value = tx.value;
         match tx.to {
             None => {

@@ -206,3 +206,43 @@ fn transfers_to_one_recipient_commute_until_it_spends() {
         "credits commute; the spender reads its balance"
     );
 }
+
+#[test]
+fn an_access_list_warms_locations_without_touching_them() {
+    use alloy_primitives::B256;
+    use revm::context::transaction::{AccessList, AccessListItem};
+    use std::num::NonZeroUsize;
+    let mut block = workload::transfers(2, 5);
+    // Transaction 1 lists the account and a slot that transaction 0 credits and never uses.
+    let listed = block.transactions[0].env.kind.to().copied().unwrap();
+    let tx = &mut block.transactions[1].env;
+    tx.access_list = AccessList(vec![AccessListItem {
+        address: listed,
+        storage_keys: vec![B256::with_last_byte(7)],
+    }]);
+    tx.gas_limit = 30_000;
+    let outcome = assert_parallel_matches(&block);
+    let actual = outcome.transactions[1].access.to_access_set();
+    let predicted = Analyzer::new().predict(
+        &foresight::predict::tx_input(&block.transactions[1]),
+        &foresight::predict::block_context(&block),
+        &foresight::predict::PreStateView(&block.prestate),
+    );
+    for set in [&actual, &predicted.access] {
+        assert!(
+            set.reads
+                .iter()
+                .chain(set.writes.iter())
+                .all(|l| l.address() != listed),
+            "{set:?}"
+        );
+    }
+    // So the two transfers share a layer.
+    let stats = foresight_scheduler::Schedule::new(&[
+        outcome.transactions[0].access.to_access_set(),
+        predicted.access,
+    ])
+    .stats(&[21_000, 21_000], NonZeroUsize::MIN)
+    .unwrap();
+    assert_eq!(stats.layers, 1);
+}
