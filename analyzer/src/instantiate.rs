@@ -160,9 +160,10 @@ pub struct Prediction {
     #[serde(skip)]
     pub loads: Vec<Location>,
     /// The storage locations whose pre-state values decided the paths of a summary analysed
-    /// for one frame (branches, loop bounds, targets), sorted. If an earlier transaction of
-    /// the block writes one of them, the whole prediction may be wrong, not only the slots
-    /// derived from it: see [`crate::revise_stale_assumptions`].
+    /// for one frame (branches, loop bounds, targets), or told that the transaction leaves a
+    /// slot it writes as it was (a re-entrancy lock: a read, not a write), sorted. If an
+    /// earlier transaction of the block writes one of them, the whole prediction may be
+    /// wrong, not only the slots derived from it: see [`crate::revise_stale_assumptions`].
     #[serde(skip)]
     pub assumed: Vec<Location>,
     /// The accounts whose pre-state nonce numbered the contracts the transaction creates
@@ -413,6 +414,9 @@ pub(crate) struct Inst<'a> {
     /// [`crate::EntrySummary::exit_stores`]), oldest first; `None` once a frame wrote the
     /// slot since. Later frames read these values.
     settled: Vec<(Location, Option<U256>)>,
+    /// Per entry of `settled`, whether its slot and value depend on the frame's inputs alone
+    /// (no storage value, no call result): what earlier transactions write cannot change it.
+    settled_from_inputs: Vec<bool>,
     /// Whether a summary instantiated makes its calls out of the order it lists them (see
     /// [`crate::EntrySummary::ordered`]): frames instantiated later may then run earlier.
     unordered: bool,
@@ -706,6 +710,7 @@ impl<'a> Inst<'a> {
             stale_slots: Vec::new(),
             in_flight: Vec::new(),
             settled: Vec::new(),
+            settled_from_inputs: Vec::new(),
             frame_depths: Vec::new(),
             unordered: false,
         }
@@ -787,6 +792,9 @@ impl<'a> Inst<'a> {
             !self.gave_up_early,
             "a pass that gave up early lists too little"
         );
+        if !self.unordered {
+            self.drop_restored_writes();
+        }
         let mut access = std::mem::take(&mut self.access);
         // Nothing else inserts into these sets: one sort per list, far cheaper than one
         // insertion per access.
@@ -811,6 +819,39 @@ impl<'a> Inst<'a> {
             assumed: std::mem::take(&mut self.assumed),
             creators: std::mem::take(&mut self.creators),
         }
+    }
+
+    /// Drops the storage writes that leave a slot as it was (a re-entrancy lock taken and
+    /// released): where the last frame to write the slot left, on every path that returned,
+    /// a value decided by its inputs alone and equal to the pre-state one, the transaction changes nothing there, so no
+    /// other transaction depends on its write. The slot stays read, and its pre-state value
+    /// is assumed ([`Prediction::assumed`]): an earlier transaction that may write it
+    /// invalidates the prediction. Only for a transaction whose frames run in the order
+    /// instantiated (otherwise a frame listed earlier may have written last).
+    fn drop_restored_writes(&mut self) {
+        let mut restored: Vec<Location> = Vec::new();
+        let mut decided: Vec<Location> = Vec::new();
+        for (&(l, v), &from_inputs) in self.settled.iter().zip(&self.settled_from_inputs).rev() {
+            if decided.contains(&l) {
+                continue;
+            }
+            decided.push(l);
+            let Location::Storage { address, slot } = l else {
+                continue;
+            };
+            if !from_inputs || self.untrusted.contains(&l) || self.reads_left == 0 {
+                continue;
+            }
+            self.reads_left -= 1;
+            if v == Some(self.state.storage(address, slot)) {
+                restored.push(l);
+            }
+        }
+        if restored.is_empty() {
+            return;
+        }
+        self.writes.retain(|l| !restored.contains(l));
+        self.assumed.extend_from_slice(&restored);
     }
 
     fn account(&mut self, a: Address) {
@@ -940,6 +981,9 @@ impl<'a> Inst<'a> {
     fn note_exit_stores(&mut self, summary: &EntrySummary, f: &Frame<'_>) {
         let t = &summary.exprs;
         for &(slot, value) in &summary.exit_stores {
+            let from_inputs = [slot, value]
+                .iter()
+                .all(|&e| !t.reads_storage(e) && !t.has_top_or_returned(e));
             let (loads, known_loads) = (self.loads.len(), self.known_loads.len());
             let known = self.with_env(f, |env, _| Some((t.eval(slot, env)?, t.eval(value, env)?)));
             self.loads.truncate(loads);
@@ -950,6 +994,7 @@ impl<'a> Inst<'a> {
             let l = Location::storage(f.this, slot);
             if !self.written_by_callee(&l, f) {
                 self.settled.push((l, Some(value)));
+                self.settled_from_inputs.push(from_inputs);
             }
         }
     }

@@ -913,11 +913,9 @@ fn a_contract_re_entered_under_its_lock_reads_the_lock_its_caller_set() {
             .writes
             .contains(&Location::storage(t, U256::from(9)))
     );
-    assert!(
-        p.access
-            .writes
-            .contains(&Location::storage(t, U256::from(5)))
-    );
+    // The lock, released as it was, is read, not written.
+    let lock = Location::storage(t, U256::from(5));
+    assert!(p.access.reads.contains(&lock) && !p.access.writes.contains(&lock));
 }
 
 #[test]
@@ -972,4 +970,38 @@ fn an_open_summary_closes_when_the_storage_decides_its_open_branch() {
             .writes
             .contains(&Location::storage(t, U256::from(9)))
     );
+}
+
+#[test]
+fn a_lock_taken_and_released_is_read_not_written() {
+    // _status = 2; owner = CALLER; _status = 1 (a re-entrancy guard around one store).
+    let code = Bytes::from(asm(
+        "PUSH1 0x02 PUSH1 0x00 SSTORE CALLER PUSH1 0x05 SSTORE PUSH1 0x01 PUSH1 0x00 SSTORE STOP",
+    ));
+    let tx = TxInput {
+        from: A,
+        to: Some(T),
+        ..Default::default()
+    };
+    let lock = Location::storage(T, U256::ZERO);
+    let predict = |status: u64| {
+        let mut st = Mem::default();
+        st.code.insert(T, code.clone());
+        st.storage.insert((T, U256::ZERO), U256::from(status));
+        Analyzer::new().predict(&tx, &block(), &st)
+    };
+    // Released as it was: only read, and its pre-state value is assumed.
+    let p = predict(1);
+    assert!(p.access.reads.contains(&lock));
+    assert!(!p.access.writes.contains(&lock), "{:?}", p.access.writes);
+    assert!(
+        p.access
+            .writes
+            .contains(&Location::storage(T, U256::from(5)))
+    );
+    assert!(p.assumed.contains(&lock));
+    // Left other than it was: a write.
+    let p = predict(0);
+    assert!(p.access.writes.contains(&lock));
+    assert!(!p.assumed.contains(&lock));
 }
