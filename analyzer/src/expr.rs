@@ -959,11 +959,23 @@ impl Pool {
         }
         // What a call returned is followed as an address (masked, compared, hashed into a
         // mapping slot), not through arithmetic: amounts computed from returned reserves or
-        // balances would only multiply the states of paths that differ in them.
-        if !matches!(
-            op,
-            BinOp::And | BinOp::Or | BinOp::Eq | BinOp::Lt | BinOp::Gt | BinOp::SLt | BinOp::SGt
-        ) && (self.mentions_any_returned(a) || self.mentions_any_returned(b))
+        // balances would only multiply the states of paths that differ in them. One exception,
+        // in an analysis of one frame's calldata: a returned word negated (a Uniswap V3 pool
+        // returns signed deltas, and a router passes the negated output of one hop as the
+        // input of the next), which instantiation then knows.
+        let negated = op == BinOp::Sub && ca == Some(U256::ZERO) && self.known.frame.is_some();
+        if !negated
+            && !matches!(
+                op,
+                BinOp::And
+                    | BinOp::Or
+                    | BinOp::Eq
+                    | BinOp::Lt
+                    | BinOp::Gt
+                    | BinOp::SLt
+                    | BinOp::SGt
+            )
+            && (self.mentions_any_returned(a) || self.mentions_any_returned(b))
         {
             return TOP;
         }

@@ -801,3 +801,29 @@ fn paths_that_wrote_the_same_words_in_another_order_join_with_those_words() {
          read 0x2",
     );
 }
+
+#[test]
+fn a_returned_word_negated_stays_symbolic_in_an_analysis_of_one_frame() {
+    // A pool at sload(0) returns a signed delta; its negation is the amount sent on (the next
+    // hop of a multi-hop swap).
+    let src = "PUSH1 0x20 PUSH1 0x00 PUSH1 0x00 PUSH1 0x00 PUSH1 0x00 PUSH1 0x00 SLOAD GAS CALL POP \
+               PUSH1 0x00 MLOAD PUSH1 0x00 SUB PUSH1 0x00 MSTORE \
+               PUSH1 0x00 PUSH1 0x00 PUSH1 0x20 PUSH1 0x00 PUSH1 0x00 PUSH1 0x01 SLOAD GAS CALL STOP";
+    check_shaped(
+        src,
+        &[0x12, 0x34, 0x56, 0x78],
+        "call sload(0x0) value=0x0 input=[]
+         call sload(0x1) value=0x0 input=[(0x0 - ret@0xe[0x0])]
+         read 0x0
+         read 0x1",
+    );
+    // The general summary keeps returned words out of arithmetic.
+    check(
+        src,
+        EntryKey::Any,
+        "call sload(0x0) value=0x0 input=[]
+         call sload(0x1) value=0x0 input=[⊤]
+         read 0x0
+         read 0x1",
+    );
+}
