@@ -30,8 +30,11 @@ use crate::{
     untrusted::UntrustedStorage,
 };
 
-/// Deepest call nesting followed (the transaction's own frame is depth 0).
-pub const MAX_CALL_DEPTH: u32 = 8;
+/// Deepest call nesting followed (the transaction's own frame is depth 0). On the mainnet
+/// corpus (`accuracy --runs 1`), 12 leaves 197 transactions widened to everything where 8 left
+/// 199 (a fee-on-transfer token's `transferFrom` swapping its fee through a router and pair
+/// nests deeper than 8); 16 changes nothing more.
+pub const MAX_CALL_DEPTH: u32 = 12;
 /// Most frames instantiated per transaction.
 pub const MAX_FRAMES: u32 = 64;
 /// Most pre-state reads (storage, nonce, code) per transaction.
