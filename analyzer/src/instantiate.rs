@@ -826,11 +826,12 @@ impl<'a> Inst<'a> {
 
     /// Drops the storage writes that leave a slot as it was (a re-entrancy lock taken and
     /// released): where the last frame to write the slot left, on every path that returned,
-    /// a value decided by its inputs alone and equal to the pre-state one, the transaction changes nothing there, so no
-    /// other transaction depends on its write. The slot stays read, and its pre-state value
-    /// is assumed ([`Prediction::assumed`]): an earlier transaction that may write it
-    /// invalidates the prediction. Only for a transaction whose frames run in the order
-    /// instantiated (otherwise a frame listed earlier may have written last).
+    /// a value decided by its inputs alone and equal to the pre-state one, the transaction
+    /// changes nothing there, so no other transaction depends on its write. The slot stays
+    /// read, and its pre-state value is assumed ([`Prediction::assumed`]): an earlier
+    /// transaction that may write it invalidates the prediction. Only for a transaction whose
+    /// frames run in the order instantiated (otherwise a frame listed earlier may have written
+    /// last).
     fn drop_restored_writes(&mut self) {
         let mut restored: Vec<Location> = Vec::new();
         let mut decided: Vec<Location> = Vec::new();
