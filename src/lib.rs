@@ -26,6 +26,7 @@ pub use foresight_executor::{
     execute_sequential,
 };
 
+pub mod barrier_cost;
 pub mod predict;
 pub use alloy_primitives::{Address, B256, KECCAK256_EMPTY, U256};
 pub mod measure;

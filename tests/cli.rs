@@ -124,6 +124,8 @@ fn accuracy_reports_medians_of_its_rounds() {
             "{key}: {stdout}"
         );
     }
+    // A plain transfer is no barrier.
+    assert_eq!(report["barrier_causes"], serde_json::json!([]), "{stdout}");
     // The block's one transaction is a plain transfer: its cold pass analyses no code.
     let cold = &report["analysis_cold"];
     for key in [

@@ -6,19 +6,23 @@
 //! time (cold and warm cache) against sequential execution time, what the cold passes
 //! analysed (summaries and interpreter steps, and how many of those steps went to summaries
 //! that ran out of budget: a deterministic measure of cold cost), and the top uncovered
-//! contracts; and `parallelism_ratio`, the gas-weighted 16-thread speedup the predicted
-//! schedules allow over what the oracle schedules allow. `--json` prints one object. Exit 1
-//! when coverage falls below `--min-coverage`.
+//! contracts; `parallelism_ratio`, the gas-weighted 16-thread speedup the predicted schedules
+//! allow over what the oracle schedules allow, and what the barriers of each cause cost it
+//! (`barrier_causes`). `--json` prints one object. Exit 1 when coverage falls below
+//! `--min-coverage`.
 //!
 //! Times are medians over `--runs` rounds per block, each round running sequential execution,
 //! a cold analysis (cache cleared) and a warm one, in that order, so that the three kinds see
 //! the same machine conditions.
 
-use std::{num::NonZeroUsize, path::PathBuf, process::ExitCode, time::Instant};
+use std::{
+    collections::BTreeMap, num::NonZeroUsize, path::PathBuf, process::ExitCode, time::Instant,
+};
 
 use foresight::{
-    AccessSet, Block,
+    AccessSet, B256, Block, WideningReason,
     analyzer::{AccuracyAccumulator, AccuracyReport, Analyzer, CacheStats, TxAccuracy, compare_tx},
+    barrier_cost::{BarrierCause, barrier_costs},
     corpus::block_dirs,
     execute_sequential,
     measure::median,
@@ -64,7 +68,25 @@ struct Report {
     runs: u32,
     /// Gas-weighted 16-thread speedup the predicted schedules allow ÷ the oracle schedules'.
     parallelism_ratio: f64,
+    /// The causes of whole-state widenings that cost `parallelism_ratio` the most, most
+    /// costly first (at most [`TOP_BARRIER_CAUSES`]).
+    barrier_causes: Vec<BarrierCauseRow>,
     blocks: Vec<BlockRow>,
+}
+
+/// Most barrier causes reported.
+const TOP_BARRIER_CAUSES: usize = 10;
+
+/// One cause of whole-state widenings over the corpus (see [`foresight::barrier_cost`]).
+#[derive(Debug, Serialize)]
+struct BarrierCauseRow {
+    code_hash: Option<B256>,
+    entry: Option<String>,
+    reason: WideningReason,
+    /// The transactions it made barriers.
+    transactions: usize,
+    /// How much `parallelism_ratio` would gain were they predicted exactly.
+    ratio_lost: f64,
 }
 
 /// One block's figures.
@@ -84,15 +106,22 @@ struct BlockRow {
 
 /// The 16-thread speedup of the schedule of `sets`, with gas used as weights.
 fn speedup_16(sets: &[AccessSet], gas: &[u64]) -> anyhow::Result<f64> {
-    let sixteen = NonZeroUsize::new(16).unwrap_or(NonZeroUsize::MIN);
-    Ok(Schedule::new(sets).stats(gas, sixteen)?.speedup)
+    Ok(Schedule::new(sets).stats(gas, SIXTEEN)?.speedup)
 }
+
+/// The worker count behind `parallelism_ratio`.
+const SIXTEEN: NonZeroUsize = match NonZeroUsize::new(16) {
+    Some(n) => n,
+    None => NonZeroUsize::MIN,
+};
 
 /// Runs `accuracy`.
 pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
     let analyzer = Analyzer::new();
     // One thread, so that analysis time compares with sequential execution time.
     let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    // Per cause: barriers, and speedup lost weighted by each block's gas.
+    let mut barriers: BTreeMap<BarrierCause, (usize, f64)> = BTreeMap::new();
     let predict_all = |block: &Block| one_thread.install(|| predict_block(&analyzer, block));
     let mut overall = AccuracyAccumulator::new();
     let (mut cold_ms, mut warm_ms, mut exec_ms) = (0.0, 0.0, 0.0);
@@ -139,6 +168,11 @@ pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
         let block_gas = outcome.gas_used() as f64;
         weighted_predicted += block_gas * speedup_16_predicted;
         weighted_oracle += block_gas * speedup_16_oracle;
+        for cost in barrier_costs(&predictions, &actual, &gas, SIXTEEN)? {
+            let cause = barriers.entry(cost.cause).or_default();
+            cause.0 += cost.transactions.len();
+            cause.1 += block_gas * cost.speedup_lost;
+        }
 
         let mut this_block = AccuracyAccumulator::new();
         for (((tx, prediction), actual), actual_set) in block
@@ -196,6 +230,19 @@ pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
     }
     let accuracy = overall.finish();
     let coverage = accuracy.coverage_tx;
+    let oracle = f64::max(weighted_oracle, f64::MIN_POSITIVE);
+    let mut barrier_causes: Vec<BarrierCauseRow> = barriers
+        .into_iter()
+        .map(|(cause, (transactions, lost))| BarrierCauseRow {
+            code_hash: cause.code_hash,
+            entry: cause.entry.map(|e| e.to_string()),
+            reason: cause.reason,
+            transactions,
+            ratio_lost: lost / oracle,
+        })
+        .collect();
+    barrier_causes.sort_by(|a, b| b.ratio_lost.total_cmp(&a.ratio_lost));
+    barrier_causes.truncate(TOP_BARRIER_CAUSES);
     let report = Report {
         accuracy,
         analysis_ms_cold: cold_ms,
@@ -204,7 +251,8 @@ pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
         analysis_cold,
         analysis_warm_entries,
         runs: args.runs,
-        parallelism_ratio: weighted_predicted / f64::max(weighted_oracle, f64::MIN_POSITIVE),
+        parallelism_ratio: weighted_predicted / oracle,
+        barrier_causes,
         blocks,
     };
     if args.json {
@@ -276,6 +324,20 @@ fn print_summary(report: &Report) {
         "parallelism ratio {:.3} (gas-weighted 16-thread speedup of predicted schedules / oracle schedules)",
         report.parallelism_ratio
     );
+    println!(
+        "barrier causes costing the ratio most (ratio gained were their barriers predicted exactly):"
+    );
+    for c in &report.barrier_causes {
+        println!(
+            "  {}  entry {:<12}  {:?}  txs {:>3}  ratio {:.4}",
+            c.code_hash
+                .map_or_else(|| "(no code)".to_owned(), |h| h.to_string()),
+            c.entry.as_deref().unwrap_or("-"),
+            c.reason,
+            c.transactions,
+            c.ratio_lost
+        );
+    }
     println!("top uncovered contracts:");
     for code in &a.top_uncovered {
         println!(
