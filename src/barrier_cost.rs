@@ -3,12 +3,12 @@
 //! reason); a group's cost is how much more speedup the block's schedule would allow if those
 //! transactions were predicted exactly (their recorded access sets instead).
 //!
-//! Input: a block's predictions, its recorded access sets and gas. Output: one
-//! [`BarrierCost`] per cause, the causes in order.
+//! Input: a block's predictions, its recorded access sets and gas. Output: the speedup the
+//! predicted schedule allows, and one [`BarrierCost`] per cause, the causes in order.
 
 use std::{collections::BTreeMap, num::NonZeroUsize};
 
-use foresight_analyzer::{AccessSet, EntryKey, Prediction, WideningReason};
+use foresight_analyzer::{AccessSet, EntryKey, Prediction, Widening, WideningReason};
 use foresight_scheduler::{Schedule, ScheduleError};
 
 use crate::B256;
@@ -33,8 +33,8 @@ impl BarrierCause {
         let named = p.details.iter().find(|d| d.everything);
         let reason = named.map(|d| d.reason).or_else(|| {
             p.access.widenings.iter().find_map(|w| match w {
-                foresight_analyzer::Widening::Everything { reason } => Some(*reason),
-                foresight_analyzer::Widening::Contract { .. } => None,
+                Widening::Everything { reason } => Some(*reason),
+                Widening::Contract { .. } => None,
             })
         })?;
         Some(Self {
@@ -57,8 +57,17 @@ pub struct BarrierCost {
     pub speedup_lost: f64,
 }
 
-/// The cost of each cause of the barriers among `predictions` (see the module docs), with
-/// `gas` as weights and `threads` workers.
+/// A block's predicted schedule and what its barriers cost it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BarrierCosts {
+    /// The `threads`-thread speedup the predicted schedule allows.
+    pub predicted_speedup: f64,
+    /// One entry per cause, the causes in order.
+    pub causes: Vec<BarrierCost>,
+}
+
+/// The speedup the schedule of `predictions` allows and the cost of each cause of its
+/// barriers (see the module docs), with `gas` as weights and `threads` workers.
 ///
 /// ```
 /// use std::num::NonZeroUsize;
@@ -79,27 +88,25 @@ pub struct BarrierCost {
 /// predictions[1].access = AccessSet::everything(WideningReason::UnresolvedCallTarget);
 /// let costs = barrier_costs(&predictions, &actual, &[21_000; 3], NonZeroUsize::new(16).unwrap())
 ///     .unwrap();
-/// assert_eq!(costs.len(), 1);
-/// assert_eq!(costs[0].transactions, [1]);
-/// assert!((costs[0].speedup_lost - 2.0).abs() < 1e-9); // 3 layers of one transfer → 1 layer
+/// assert!((costs.predicted_speedup - 1.0).abs() < 1e-9); // three layers of one transfer
+/// assert_eq!(costs.causes.len(), 1);
+/// assert_eq!(costs.causes[0].transactions, [1]);
+/// assert!((costs.causes[0].speedup_lost - 2.0).abs() < 1e-9); // one layer of three
 /// ```
 pub fn barrier_costs(
     predictions: &[Prediction],
     actual: &[AccessSet],
     gas: &[u64],
     threads: NonZeroUsize,
-) -> Result<Vec<BarrierCost>, ScheduleError> {
+) -> Result<BarrierCosts, ScheduleError> {
+    let mut sets: Vec<AccessSet> = predictions.iter().map(|p| p.access.clone()).collect();
+    let predicted = Schedule::new(&sets).stats(gas, threads)?.speedup;
     let mut causes: BTreeMap<BarrierCause, Vec<usize>> = BTreeMap::new();
     for (i, p) in predictions.iter().enumerate() {
         if let Some(cause) = BarrierCause::of(p) {
             causes.entry(cause).or_default().push(i);
         }
     }
-    if causes.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut sets: Vec<AccessSet> = predictions.iter().map(|p| p.access.clone()).collect();
-    let predicted = Schedule::new(&sets).stats(gas, threads)?.speedup;
     let mut costs = Vec::with_capacity(causes.len());
     for (cause, transactions) in causes {
         for &i in &transactions {
@@ -117,5 +124,8 @@ pub fn barrier_costs(
             speedup_lost: exact - predicted,
         });
     }
-    Ok(costs)
+    Ok(BarrierCosts {
+        predicted_speedup: predicted,
+        causes: costs,
+    })
 }

@@ -20,7 +20,7 @@ use std::{
 };
 
 use foresight::{
-    AccessSet, B256, Block, WideningReason,
+    B256, Block, WideningReason,
     analyzer::{AccuracyAccumulator, AccuracyReport, Analyzer, CacheStats, TxAccuracy, compare_tx},
     barrier_cost::{BarrierCause, barrier_costs},
     corpus::block_dirs,
@@ -104,11 +104,6 @@ struct BlockRow {
     speedup_16_oracle: f64,
 }
 
-/// The 16-thread speedup of the schedule of `sets`, with gas used as weights.
-fn speedup_16(sets: &[AccessSet], gas: &[u64]) -> anyhow::Result<f64> {
-    Ok(Schedule::new(sets).stats(gas, SIXTEEN)?.speedup)
-}
-
 /// The worker count behind `parallelism_ratio`.
 const SIXTEEN: NonZeroUsize = match NonZeroUsize::new(16) {
     Some(n) => n,
@@ -161,14 +156,14 @@ pub fn run(args: Args, output: Output) -> anyhow::Result<ExitCode> {
         let analysis_ms_warm = median(&mut warm);
 
         let actual = outcome.access_sets();
-        let predicted: Vec<AccessSet> = predictions.iter().map(|p| p.access.clone()).collect();
         let gas: Vec<u64> = outcome.transactions.iter().map(|t| t.gas_used).collect();
-        let speedup_16_predicted = speedup_16(&predicted, &gas)?;
-        let speedup_16_oracle = speedup_16(&actual, &gas)?;
+        let costs = barrier_costs(&predictions, &actual, &gas, SIXTEEN)?;
+        let speedup_16_predicted = costs.predicted_speedup;
+        let speedup_16_oracle = Schedule::new(&actual).stats(&gas, SIXTEEN)?.speedup;
         let block_gas = outcome.gas_used() as f64;
         weighted_predicted += block_gas * speedup_16_predicted;
         weighted_oracle += block_gas * speedup_16_oracle;
-        for cost in barrier_costs(&predictions, &actual, &gas, SIXTEEN)? {
+        for cost in costs.causes {
             let cause = barriers.entry(cost.cause).or_default();
             cause.0 += cost.transactions.len();
             cause.1 += block_gas * cost.speedup_lost;
