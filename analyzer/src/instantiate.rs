@@ -585,10 +585,12 @@ impl EvalEnv for FrameEnv<'_, '_> {
     }
 
     fn code(&mut self, start: u32, len: usize, out: &mut Vec<u8>) {
+        // Past the end of the code, CODECOPY pads with zeroes.
         let code = self.frame.entry.code.bytes();
-        for i in 0..len {
-            out.push(code.get(start as usize + i).copied().unwrap_or(0));
-        }
+        let have = code.get(start as usize..).unwrap_or_default();
+        let have = &have[..have.len().min(len)];
+        out.extend_from_slice(have);
+        out.resize(out.len() + len - have.len(), 0);
     }
 }
 
