@@ -58,7 +58,7 @@ pub fn median(values: &mut [f64]) -> f64 {
 /// Runs `block` sequentially and in parallel `runs` times each, interleaved, after one warm-up
 /// of each (the analyzer cache is warm for the timed runs). Each sequential run, like each
 /// parallel one, follows a prediction of the block, so that both execute in the same conditions
-/// (caches, memory held).
+/// (caches, memory held); neither does when [`run`] does not predict the block.
 pub fn compare(
     block: &Block,
     source: PredictionSource,
@@ -75,11 +75,17 @@ pub fn compare(
     let mut identical = warm_up == reference;
     drop(warm_up);
     let (mut seq, mut par, mut e2e, mut predict) = (vec![], vec![], vec![], vec![]);
+    let predicted = config
+        .sequential_regardless(block, pool.current_num_threads())
+        .is_none();
     for _ in 0..runs.max(1) {
         // Both sides start from the same conditions: the predictions were just made (untimed
-        // here) and are held while executing, and each side's outcome is dropped before the
-        // other side runs.
-        let primed = pool.install(|| predictions(block, source, analyzer))?;
+        // here) and are held while executing, unless `run` does not predict the block, and
+        // each side's outcome is dropped before the other side runs.
+        let primed = match predicted {
+            true => pool.install(|| predictions(block, source, analyzer))?,
+            false => Vec::new(),
+        };
         let started = Instant::now();
         let outcome = execute_sequential(block)?;
         seq.push(started.elapsed().as_secs_f64() * 1e3);

@@ -111,11 +111,14 @@ fn damage(sets: &mut [AccessSet], seed: u64) {
 pub struct PipelineOutcome {
     /// Execution outcome and metrics.
     pub parallel: ParallelOutcome,
-    /// Time spent obtaining the predictions, in milliseconds.
+    /// Time spent obtaining the predictions, in milliseconds (0 when the block was not
+    /// predicted).
     pub predict_ms: f64,
 }
 
-/// Predicts, schedules and executes `block` in parallel on `pool`.
+/// Predicts, schedules and executes `block` in parallel on `pool`; a block that runs
+/// sequentially whatever is predicted ([`ParallelConfig::sequential_regardless`]) is executed
+/// without predicting it.
 ///
 /// ```
 /// use foresight::{analyzer::Analyzer, corpus::workload, executor::{ParallelConfig, execute_sequential}};
@@ -134,12 +137,60 @@ pub fn run(
     pool: &rayon::ThreadPool,
     config: &ParallelConfig,
 ) -> Result<PipelineOutcome, ExecutionError> {
-    let started = Instant::now();
-    let sets = pool.install(|| predictions(block, source, analyzer))?;
-    let predict_ms = started.elapsed().as_secs_f64() * 1e3;
+    // A block that runs sequentially whatever is predicted is not predicted.
+    let (sets, predict_ms) = match config.sequential_regardless(block, pool.current_num_threads()) {
+        Some(_) => (Vec::new(), 0.0),
+        None => {
+            let started = Instant::now();
+            let sets = pool.install(|| predictions(block, source, analyzer))?;
+            (sets, started.elapsed().as_secs_f64() * 1e3)
+        }
+    };
     let parallel = execute_parallel(block, &sets, pool, config)?;
     Ok(PipelineOutcome {
         parallel,
         predict_ms,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use foresight_corpus::workload::{Workload, WorkloadParams, build};
+    use foresight_executor::ExecutionMode;
+
+    use super::*;
+
+    #[test]
+    fn a_block_too_small_to_pay_for_parallelism_is_executed_without_predicting_it() {
+        // Four ERC-20 transfers: fewer than the eight the default configuration needs.
+        let params = WorkloadParams {
+            gas: 200_000,
+            ..WorkloadParams::default()
+        };
+        let block = build(Workload::Erc20, &params).unwrap();
+        assert!(block.transactions.len() < ParallelConfig::default().min_transactions);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let analyzer = Analyzer::new();
+        let source = PredictionSource::Analyzer;
+
+        let skipped = run(&block, source, &analyzer, &pool, &ParallelConfig::default()).unwrap();
+        assert_eq!(
+            skipped.parallel.outcome,
+            execute_sequential(&block).unwrap()
+        );
+        assert!(matches!(
+            skipped.parallel.metrics.mode,
+            ExecutionMode::Sequential(ref reason) if reason.contains("fewer than 8")
+        ));
+        assert_eq!(skipped.predict_ms, 0.0);
+        assert_eq!(analyzer.cached_codes(), 0, "the token was analysed");
+
+        let forced = run(&block, source, &analyzer, &pool, &ParallelConfig::always()).unwrap();
+        assert_eq!(forced.parallel.outcome, skipped.parallel.outcome);
+        assert_eq!(forced.parallel.metrics.mode, ExecutionMode::Parallel);
+        assert!(analyzer.cached_codes() > 0, "the token was not analysed");
+    }
 }

@@ -131,6 +131,44 @@ impl ParallelConfig {
         let parallel = busiest.max(committed_at[committed_at.len() - 1]) + self.startup_gas as f64;
         sequential / parallel.max(1.0)
     }
+
+    /// Why `block` runs sequentially on `threads` threads whatever its predictions say: too
+    /// few transactions, one thread, or a cost model that expects less than `min_speedup`
+    /// even if no transaction waited for another. `None`: the predictions decide. Asked
+    /// before predicting, it saves the prediction of a block that cannot pay for it.
+    ///
+    /// ```
+    /// use foresight_corpus::workload;
+    /// use foresight_executor::ParallelConfig;
+    ///
+    /// let config = ParallelConfig::default();
+    /// let (few, many) = (workload::transfers(4, 1), workload::transfers(2_000, 1));
+    /// assert!(config.sequential_regardless(&few, 2).is_some());
+    /// let small = workload::transfers(20, 1); // too little gas to pay for waking a thread
+    /// assert!(config.sequential_regardless(&small, 2).unwrap().starts_with("at most"));
+    /// assert!(config.sequential_regardless(&many, 1).is_some());
+    /// assert_eq!(config.sequential_regardless(&many, 2), None);
+    /// ```
+    pub fn sequential_regardless(&self, block: &Block, threads: usize) -> Option<String> {
+        let n = block.transactions.len();
+        if n < self.min_transactions {
+            return Some(format!(
+                "{n} transactions, fewer than {}",
+                self.min_transactions
+            ));
+        }
+        if threads < 2 && self.min_speedup > 0.0 {
+            return Some("one thread".to_owned());
+        }
+        let gas: Vec<u64> = block.transactions.iter().map(weight).collect();
+        let best = self.estimated_speedup(&gas, &vec![0; n], threads);
+        (best < self.min_speedup).then(|| {
+            format!(
+                "at most {best:.2}x on {threads} threads if nothing conflicts, below {:.2}x",
+                self.min_speedup
+            )
+        })
+    }
 }
 
 /// Which path a block took.
@@ -237,18 +275,13 @@ pub fn execute_parallel(
         execute_ms: 0.0,
         commit_ms: 0.0,
     };
-    let sequential_reason = if predictions.len() != n {
+    let sequential_reason = if let Some(reason) = config.sequential_regardless(block, threads) {
+        Some(reason)
+    } else if predictions.len() != n {
         Some(format!(
             "{} predictions for {n} transactions",
             predictions.len()
         ))
-    } else if n < config.min_transactions {
-        Some(format!(
-            "{n} transactions, fewer than {}",
-            config.min_transactions
-        ))
-    } else if threads < 2 && config.min_speedup > 0.0 {
-        Some("one thread".to_owned())
     } else if estimated_speedup < config.min_speedup {
         Some(format!(
             "expected {estimated_speedup:.2}x on {threads} threads, below {:.2}x",
