@@ -808,13 +808,6 @@ impl Pool {
         deps_of(&self.deps, e).has(Deps::FIXED_SLOAD)
     }
 
-    /// Bytes of code, zero-padded.
-    fn code_bytes(&self, start: u32, len: usize, out: &mut Vec<u8>) {
-        for i in 0..len {
-            out.push(self.code.get(start as usize + i).copied().unwrap_or(0));
-        }
-    }
-
     /// The constant bytes of `segs`, when all are constant.
     fn const_bytes(&self, segs: &[Seg]) -> Option<Vec<u8>> {
         let mut out = Vec::with_capacity(segs.iter().map(Seg::len).sum());
@@ -825,7 +818,9 @@ impl Pool {
                     let b = c.to_be_bytes::<32>();
                     out.extend_from_slice(b.get(shift as usize..(shift + len) as usize)?);
                 }
-                Seg::Code { start, len } => self.code_bytes(start, len as usize, &mut out),
+                Seg::Code { start, len } => {
+                    extend_zero_padded(&mut out, &self.code, start as usize, len as usize)
+                }
                 Seg::CallData { start, len } => {
                     let start = self.as_const(start)?;
                     if !self.known.calldata_bytes(start, len as usize, &mut out) {
@@ -1811,12 +1806,35 @@ impl fmt::Display for Expr {
     }
 }
 
+/// Appends `len` bytes of `src` from `start`, reading zeroes past its end (as CODECOPY and
+/// CALLDATACOPY do).
+pub(crate) fn extend_zero_padded(out: &mut Vec<u8>, src: &[u8], start: usize, len: usize) {
+    let have = src.get(start..).unwrap_or_default();
+    let have = &have[..have.len().min(len)];
+    out.extend_from_slice(have);
+    out.resize(out.len() + len - have.len(), 0);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn pool() -> Pool {
         Pool::new(Default::default(), Known::default(), 10_000)
+    }
+
+    #[test]
+    fn copies_past_the_end_read_as_zeroes() {
+        let src = [1u8, 2, 3];
+        let copy = |start, len| {
+            let mut out = vec![9];
+            extend_zero_padded(&mut out, &src, start, len);
+            out
+        };
+        assert_eq!(copy(1, 2), [9, 2, 3]);
+        assert_eq!(copy(1, 4), [9, 2, 3, 0, 0]);
+        assert_eq!(copy(5, 2), [9, 0, 0]);
+        assert_eq!(copy(0, 0), [9]);
     }
 
     #[test]

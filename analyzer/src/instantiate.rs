@@ -22,7 +22,7 @@ use crate::{
     cache::{Cache, CodeEntry, Specialisation},
     expr::{
         Env, EvalEnv, Expr, ExprTable, FrameBlock, FrameFacts, FrameSenders, Memo, Seg,
-        hash_known_mask,
+        extend_zero_padded, hash_known_mask,
     },
     interpret::{AnalysisLimits, MAX_OUTPUT_WORDS, StorageReader},
     proxy::{self, BEACON_IMPLEMENTATION_SLOTS, BEACON_SLOT, CodeProxy, IMPLEMENTATION_SLOTS},
@@ -224,10 +224,7 @@ impl Data<'_> {
         };
         if self.mask.is_none() && self.size_known {
             // Every byte known: copy what exists, zero-pad the rest.
-            let have = self.bytes.get(off..).unwrap_or(&[]);
-            let n = have.len().min(len);
-            out.extend_from_slice(&have[..n]);
-            out.extend(std::iter::repeat_n(0, len - n));
+            extend_zero_padded(out, &self.bytes, off, len);
             return true;
         }
         for i in 0..len {
@@ -585,12 +582,7 @@ impl EvalEnv for FrameEnv<'_, '_> {
     }
 
     fn code(&mut self, start: u32, len: usize, out: &mut Vec<u8>) {
-        // Past the end of the code, CODECOPY pads with zeroes.
-        let code = self.frame.entry.code.bytes();
-        let have = code.get(start as usize..).unwrap_or_default();
-        let have = &have[..have.len().min(len)];
-        out.extend_from_slice(have);
-        out.resize(out.len() + len - have.len(), 0);
+        extend_zero_padded(out, self.frame.entry.code.bytes(), start as usize, len);
     }
 }
 
