@@ -17,7 +17,7 @@ use crate::{
     cfg::Code,
     dispatcher,
     expr::{FrameBlock, FrameFacts},
-    interpret::{AnalysisLimits, StorageReader, analyze_entry, analyze_frame},
+    interpret::{AnalysisLimits, CalleeCheck, StorageReader, analyze_entry, analyze_frame},
     proxy::{self, CodeProxy},
     summary::{ContractSummary, EntryKey, EntrySummary},
 };
@@ -116,16 +116,19 @@ impl CodeEntry {
     }
 
     /// The summary of one entry for frames whose calldata is known as `facts` (a shape, or one
-    /// frame's exact calldata), analysed on first use with `limits`; and whether another frame
-    /// (`frame` is a fingerprint of the asking frame) had the same facts before.
-    pub fn specialised_entry(
+    /// frame's exact calldata), analysed on first use with `limits` (and the frame's storage
+    /// and callees, when given); and whether another frame (`frame` is a fingerprint of the
+    /// asking frame) had the same facts before.
+    #[allow(clippy::too_many_arguments)]
+    pub fn specialised_entry<'s>(
         &self,
         key: EntryKey,
         facts: FrameFacts,
         kind: Specialisation,
         limits: &AnalysisLimits,
         frame: u64,
-        mut storage: Option<StorageReader<'_>>,
+        mut storage: Option<StorageReader<'s>>,
+        callees: Option<CalleeCheck<'s>>,
     ) -> (Arc<EntrySummary>, bool) {
         let (cache, bound) = match kind {
             Specialisation::Shape => (&self.shaped, MAX_SHAPES_PER_CODE),
@@ -147,7 +150,14 @@ impl CodeEntry {
             }
             _ => {}
         }
-        let s = Arc::new(analyze_frame(&self.code, key, k.1.clone(), limits, storage));
+        let s = Arc::new(analyze_frame(
+            &self.code,
+            key,
+            k.1.clone(),
+            limits,
+            storage,
+            callees,
+        ));
         match cache.write() {
             Ok(mut map) if map.len() < bound || map.contains_key(&k) => {
                 let (s, first) = map
@@ -468,6 +478,7 @@ mod tests {
                 &limits,
                 0,
                 Some(&mut read),
+                None,
             );
             s
         };
@@ -501,6 +512,7 @@ mod tests {
                 &limits,
                 0,
                 Some(&mut read),
+                None,
             );
             s
         };
@@ -534,6 +546,7 @@ mod tests {
                 Specialisation::Exact,
                 &AnalysisLimits::default(),
                 0,
+                None,
                 None,
             );
             s
@@ -586,6 +599,7 @@ mod tests {
                 &AnalysisLimits::default(),
                 0,
                 Some(&mut read),
+                None,
             );
         }
         assert!(!entry.storage_may_decide(EntryKey::Empty));
@@ -625,6 +639,7 @@ mod tests {
             &AnalysisLimits::default(),
             0,
             Some(&mut read),
+            None,
         );
         s
     }

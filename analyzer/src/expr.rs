@@ -1183,6 +1183,15 @@ impl Pool {
         self.used_block
     }
 
+    /// Ties the summary to the frame's block (see [`Self::used_block`]), when the frame
+    /// names one: for a fact of the block's pre-state other than the frame's storage (the
+    /// code of a callee). `false` when it names none.
+    pub(crate) fn use_block(&mut self) -> bool {
+        let block = self.known.frame.as_ref().and_then(|f| f.block);
+        self.used_block = self.used_block.or(block);
+        block.is_some()
+    }
+
     /// Freezes the pool into the table a summary keeps.
     pub fn freeze(self) -> ExprTable {
         ExprTable {

@@ -24,7 +24,7 @@ use crate::{
         Env, EvalEnv, Expr, ExprTable, FrameBlock, FrameFacts, FrameSenders, Memo, Seg,
         extend_zero_padded, hash_known_mask,
     },
-    interpret::{AnalysisLimits, MAX_OUTPUT_WORDS, StorageReader},
+    interpret::{AnalysisLimits, CalleeCheck, MAX_OUTPUT_WORDS, StorageReader},
     proxy::{self, BEACON_IMPLEMENTATION_SLOTS, BEACON_SLOT, CodeProxy, IMPLEMENTATION_SLOTS},
     summary::{CallInput, CallKind, Effect, EntryKey, EntrySummary, Guard},
     untrusted::UntrustedStorage,
@@ -631,6 +631,42 @@ struct FrameStorage {
     /// Slots whose values the transaction is known to have left there (see
     /// [`Inst::known_storage`]), `(slot, value)` sorted by slot.
     stored: Box<[(U256, U256)]>,
+}
+
+/// Whether a CALL from `this` to `target`, running `entry`, leaves `this`'s storage as it
+/// was, in the pre-state (see [`CalleeCheck`]): `target` is a precompile, or another account
+/// whose pre-state code is no proxy and, on that entry, makes no call other than STATICCALL
+/// and creates nothing, as far as its complete summary shows. An account without code is not
+/// cleared: the transaction may have created a contract there.
+fn cannot_reenter(
+    cache: &Cache,
+    limits: &AnalysisLimits,
+    state: &dyn StateView,
+    deployed: &[(Address, Bytes)],
+    this: Address,
+    target: Address,
+    entry: EntryKey,
+) -> bool {
+    if is_precompile(target) {
+        return true;
+    }
+    if target == this || deployed.iter().any(|(d, _)| *d == target) {
+        return false;
+    }
+    let Some(code) = state.code(target).filter(|c| !c.is_empty()) else {
+        return false;
+    };
+    let code_entry = cache.get(Some(target), &code, || state.code_hash(target));
+    if code_entry.proxy.is_some() {
+        return false;
+    }
+    let summary = code_entry.entry(entry, limits);
+    summary.complete
+        && summary.effects.iter().all(|e| match e {
+            Effect::Call { kind, .. } => *kind == CallKind::StaticCall,
+            Effect::Create { .. } | Effect::Widen(WideningReason::UnresolvedJump) => false,
+            _ => true,
+        })
 }
 
 /// Like [`pre_state_reader`], but a slot of `known.withheld` reads as unknown and one of
@@ -1252,6 +1288,7 @@ impl<'a> Inst<'a> {
                 &limits,
                 frame,
                 None,
+                None,
             );
             if recurs && frame_summary.complete && frame_summary.open {
                 let limits = AnalysisLimits {
@@ -1265,6 +1302,7 @@ impl<'a> Inst<'a> {
                     Specialisation::WideShape,
                     &limits,
                     frame,
+                    None,
                     None,
                 );
                 if wide.complete {
@@ -1306,10 +1344,16 @@ impl<'a> Inst<'a> {
                 let known = storage.unwrap_or_default();
                 let mut read =
                     trusted_pre_state_reader(self.state, f.this, &known, &mut self.reads_left);
-                let reader: Option<StorageReader<'_>> = match facts.pre_state {
-                    true => Some(&mut read),
-                    false => None,
+                let (cache, general, state) = (self.cache, self.limits, self.state);
+                let (deployed, this) = (&self.deployed, f.this);
+                let mut callees = |target: Address, entry: EntryKey| {
+                    cannot_reenter(cache, general, state, deployed, this, target, entry)
                 };
+                let (reader, callees): (Option<StorageReader<'_>>, Option<CalleeCheck<'_>>) =
+                    match facts.pre_state {
+                        true => (Some(&mut read), Some(&mut callees)),
+                        false => (None, None),
+                    };
                 let (exact, _) = f.entry.specialised_entry(
                     f.key,
                     facts,
@@ -1317,6 +1361,7 @@ impl<'a> Inst<'a> {
                     &limits,
                     frame,
                     reader,
+                    callees,
                 );
                 drop(read);
                 stored_in_transaction = known.stored;
@@ -1353,6 +1398,7 @@ impl<'a> Inst<'a> {
                 self.limits,
                 0,
                 Some(&mut read),
+                None,
             );
             drop(read);
             if stored.complete && !stored.open && stored.effects.len() < summary.effects.len() {
@@ -1823,5 +1869,84 @@ impl<'a> Inst<'a> {
             creation: true,
         };
         self.run_frame(frame);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::hex;
+
+    use super::*;
+
+    /// Code at some accounts; no storage, balance or nonce.
+    struct Codes(Vec<(Address, Bytes)>);
+
+    impl StateView for Codes {
+        fn code(&self, address: Address) -> Option<Bytes> {
+            self.0
+                .iter()
+                .find(|(a, _)| *a == address)
+                .map(|(_, c)| c.clone())
+        }
+        fn storage(&self, _: Address, _: U256) -> U256 {
+            U256::ZERO
+        }
+        fn balance(&self, _: Address) -> U256 {
+            U256::ZERO
+        }
+        fn nonce(&self, _: Address) -> u64 {
+            0
+        }
+    }
+
+    #[test]
+    fn only_a_callee_that_calls_out_nowhere_cannot_re_enter() {
+        let (this, quiet, reader, loud) = (
+            Address::repeat_byte(1),
+            Address::repeat_byte(2),
+            Address::repeat_byte(3),
+            Address::repeat_byte(4),
+        );
+        // sstore(0, 1); a STATICCALL to 0x09; a CALL to 0x09.
+        let stores = Bytes::from_static(&hex!("600160005500"));
+        let peeks = Bytes::from_static(&hex!("600080808060095afa5000"));
+        let calls = Bytes::from_static(&hex!("60008080808060095af15000"));
+        let state = Codes(vec![
+            (this, stores.clone()),
+            (quiet, stores),
+            (reader, peeks),
+            (loud, calls),
+        ]);
+        let (cache, limits) = (Cache::default(), AnalysisLimits::default());
+        let clears = |target: Address, deployed: &[(Address, Bytes)]| {
+            cannot_reenter(
+                &cache,
+                &limits,
+                &state,
+                deployed,
+                this,
+                target,
+                EntryKey::Any,
+            )
+        };
+        assert!(clears(quiet, &[]));
+        assert!(clears(reader, &[]), "a static call changes nothing");
+        assert!(
+            clears(Address::with_last_byte(9), &[]),
+            "a precompile runs no code"
+        );
+        assert!(!clears(loud, &[]));
+        assert!(
+            !clears(this, &[]),
+            "the frame's own code writes its storage"
+        );
+        assert!(
+            !clears(Address::repeat_byte(5), &[]),
+            "no code yet: may be created first"
+        );
+        assert!(
+            !clears(quiet, &[(quiet, Bytes::new())]),
+            "created by the transaction"
+        );
     }
 }

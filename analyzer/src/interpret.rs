@@ -16,7 +16,7 @@
 //! holds a placeholder for the word it returned (`ret@pc[offset]`), known once instantiation
 //! follows the call.
 
-use alloy_primitives::{U256, map::HashMap};
+use alloy_primitives::{Address, U256, map::HashMap};
 use revm::bytecode::{OpCode, opcode};
 
 use crate::{
@@ -124,6 +124,9 @@ struct Interp<'a, 's> {
     deployed: Deployed,
     /// The pre-state of the frame's storage, for an analysis specialised to one frame.
     storage: Option<StorageReader<'s>>,
+    /// Which callees cannot re-enter the frame (with `storage`, in an analysis of a frame of
+    /// a known block).
+    callees: Option<CalleeCheck<'s>>,
     /// The pre-state slots the analysis read through `storage`, with their values.
     assumed: Vec<(U256, U256)>,
     /// Whether a branch left undecided depends on a fixed storage slot (see
@@ -133,6 +136,13 @@ struct Interp<'a, 's> {
 
 /// Reads one slot of a frame's pre-state storage (`None`: the read budget ran out).
 pub type StorageReader<'a> = &'a mut dyn FnMut(U256) -> Option<U256>;
+
+/// Whether a CALL to an account, running the entry its calldata selects ([`EntryKey::Empty`]
+/// for none, [`EntryKey::Any`] when unknown), certainly leaves the calling frame's storage as
+/// it was: the account runs no code, or code that on that entry neither calls out nor
+/// creates, and is not the frame itself. Asked, in the pre-state of the frame's block, by an
+/// analysis that knows the frame's storage.
+pub type CalleeCheck<'a> = &'a mut dyn FnMut(Address, EntryKey) -> bool;
 
 /// What a storage load gives in an analysis that knows the frame's storage.
 enum PreState {
@@ -182,33 +192,35 @@ const MAX_DEPLOYED: u32 = 0x6000;
 
 /// Analyses one entry of `code`.
 pub fn analyze_entry(code: &Code, key: EntryKey, limits: &AnalysisLimits) -> EntrySummary {
-    analyze(code, key, Known::of_entry(key), limits, None)
+    analyze(code, key, Known::of_entry(key), limits, None, None)
 }
 
 /// Analyses one entry of `code` for one frame whose calldata length (and some or all of its
 /// bytes, and maybe its value) are known: a specialisation, not cached by code hash. Loops over
 /// calldata arrays unroll with their real lengths, branches on known calldata are decided,
 /// and targets computed from calldata resolve.
-pub fn analyze_frame(
+pub fn analyze_frame<'s>(
     code: &Code,
     key: EntryKey,
     facts: FrameFacts,
     limits: &AnalysisLimits,
-    storage: Option<StorageReader<'_>>,
+    storage: Option<StorageReader<'s>>,
+    callees: Option<CalleeCheck<'s>>,
 ) -> EntrySummary {
     let known = Known {
         frame: Some(facts),
         ..Known::of_entry(key)
     };
-    analyze(code, key, known, limits, storage)
+    analyze(code, key, known, limits, storage, callees)
 }
 
-fn analyze(
+fn analyze<'s>(
     code: &Code,
     key: EntryKey,
     known: Known,
     limits: &AnalysisLimits,
-    storage: Option<StorageReader<'_>>,
+    storage: Option<StorageReader<'s>>,
+    callees: Option<CalleeCheck<'s>>,
 ) -> EntrySummary {
     let mut it = Interp {
         code,
@@ -237,6 +249,7 @@ fn analyze(
             _ => Deployed::Unknown,
         },
         storage,
+        callees,
         assumed: Vec::new(),
         storage_branches: false,
     };
@@ -964,6 +977,9 @@ impl Interp<'_, '_> {
                     let out_off = st.pop();
                     let out_len = st.pop();
                     let input = self.call_input(&st, in_off, in_len);
+                    let may_reenter = self.storage.is_some()
+                        && kind != CallKind::StaticCall
+                        && !self.cannot_reenter(kind, target, &input);
                     let call = Effect::Call {
                         kind,
                         target,
@@ -978,7 +994,7 @@ impl Interp<'_, '_> {
                     self.called(&mut st, index);
                     self.call_output(&mut st, pc, out_off, out_len);
                     st.return_data = ReturnData::Call(pc as u32);
-                    st.dirty |= self.storage.is_some() && kind != CallKind::StaticCall;
+                    st.dirty |= may_reenter;
                     st.push(TOP);
                 }
                 opcode::CREATE | opcode::CREATE2 => {
@@ -1130,6 +1146,50 @@ impl Interp<'_, '_> {
             _ => a.mul_mod(b, n),
         };
         self.pool.constant(folded)
+    }
+
+    /// Whether the call cannot change the frame's storage (see [`CalleeCheck`]): a CALL (not
+    /// CALLCODE or DELEGATECALL, which run other code on this storage) to a constant address
+    /// the check clears. A summary that relies on it holds in the frame's block only.
+    fn cannot_reenter(&mut self, kind: CallKind, target: Expr, input: &CallInput) -> bool {
+        if kind != CallKind::Call {
+            return false;
+        }
+        let Some(target) = self.pool.as_const(target) else {
+            return false;
+        };
+        let entry = self.callee_entry(input);
+        let Some(check) = self.callees.as_mut() else {
+            return false;
+        };
+        check(crate::proxy::to_address(target), entry) && self.pool.use_block()
+    }
+
+    /// The entry a call's calldata selects: its selector when its first four bytes are
+    /// constants, [`EntryKey::Empty`] when it is empty, else [`EntryKey::Any`].
+    fn callee_entry(&self, input: &CallInput) -> EntryKey {
+        if input.tail.is_none() && self.pool.as_const(input.len) == Some(U256::ZERO) {
+            return EntryKey::Empty;
+        }
+        let mut selector = Vec::with_capacity(4);
+        for seg in input.segs.iter() {
+            let Seg::Word { e, shift, len } = *seg else {
+                break;
+            };
+            let Some(word) = self.pool.as_const(e) else {
+                break;
+            };
+            let bytes = word.to_be_bytes::<32>();
+            let (from, to) = (usize::from(shift), usize::from(shift) + usize::from(len));
+            selector.extend_from_slice(&bytes[from..to.min(32)]);
+            if selector.len() >= 4 {
+                break;
+            }
+        }
+        match selector.get(..4) {
+            Some(s) => EntryKey::Selector(u32::from_be_bytes([s[0], s[1], s[2], s[3]])),
+            None => EntryKey::Any,
+        }
     }
 
     /// What a load of `slot` gives on the path of `st`: nothing known, when the path may have

@@ -360,10 +360,22 @@ fn chainid_is_mainnet() {
 /// Like [`check`], for the analysis of one frame (no calldata, value 0) that takes its storage
 /// from `storage` (`(slot, value)`, others zero); also returns the slots it took as known.
 fn check_with_storage(src: &str, storage: &[(u64, u64)], expected: &str) -> Vec<u64> {
+    check_with_storage_and_callees(src, storage, &[], expected).0
+}
+
+/// Like [`check_with_storage`], where a CALL to an address of `inert` cannot re-enter the
+/// frame (in a known block, when there are such addresses); also returns the block the
+/// summary holds in, if only one.
+fn check_with_storage_and_callees(
+    src: &str,
+    storage: &[(u64, u64)],
+    inert: &[u64],
+    expected: &str,
+) -> (Vec<u64>, Option<u64>) {
     use alloy_primitives::{Address, U256};
     use foresight_analyzer::{
         AnalysisLimits, Code,
-        expr::{FrameFacts, FrameSenders},
+        expr::{FrameBlock, FrameFacts, FrameSenders},
         interpret::analyze_frame,
     };
     let caller: U256 = Address::repeat_byte(1).into_word().into();
@@ -376,7 +388,11 @@ fn check_with_storage(src: &str, storage: &[(u64, u64)], expected: &str) -> Vec<
             origin: caller,
             address: Address::repeat_byte(2).into_word().into(),
         }),
-        block: None,
+        // A block only with callees to clear: the analysis asks about callees in one only.
+        block: (!inert.is_empty()).then_some(FrameBlock {
+            number: 7,
+            timestamp: 70,
+        }),
         pre_state: true,
         withheld: Box::default(),
         stored: Box::default(),
@@ -385,11 +401,24 @@ fn check_with_storage(src: &str, storage: &[(u64, u64)], expected: &str) -> Vec<
         let v = storage.iter().find(|(s, _)| U256::from(*s) == slot);
         Some(U256::from(v.map_or(0, |(_, v)| *v)))
     };
+    let mut callees = |target: Address, _: EntryKey| {
+        inert
+            .iter()
+            .any(|a| Address::from_word(U256::from(*a).into()) == target)
+    };
     let code = Code::new(Bytes::from(asm(src)));
     let limits = AnalysisLimits::default();
-    let s = analyze_frame(&code, EntryKey::Empty, facts, &limits, Some(&mut read));
+    let s = analyze_frame(
+        &code,
+        EntryKey::Empty,
+        facts,
+        &limits,
+        Some(&mut read),
+        Some(&mut callees),
+    );
     assert_lines(&s, expected);
-    s.assumed.iter().map(|(slot, _)| slot.to::<u64>()).collect()
+    let assumed = s.assumed.iter().map(|(slot, _)| slot.to::<u64>()).collect();
+    (assumed, s.block.map(|b| b.number))
 }
 
 #[test]
@@ -430,6 +459,39 @@ fn storage_a_path_stored_to_or_called_out_from_is_not_taken_from_the_pre_state()
 }
 
 #[test]
+fn storage_a_call_that_cannot_re_enter_leaves_is_still_taken_from_the_pre_state() {
+    // The call of the test above, to an account that cannot re-enter (no call on the entry
+    // it runs): the flag read after it is the pre-state's, the branch is decided, and the
+    // summary holds in the frame's block only (the callee's code is that block's).
+    let src = "PUSH1 0x00 DUP1 DUP1 DUP1 DUP1 PUSH1 0x09 GAS CALL POP \
+               PUSH1 0x04 SLOAD @on JUMPI STOP on: PUSH1 0x01 PUSH1 0x05 SSTORE STOP";
+    let (assumed, block) = check_with_storage_and_callees(
+        src,
+        &[(4, 0)],
+        &[9],
+        "call 0x9 value=0x0 input=[]\nread 0x4",
+    );
+    assert_eq!((assumed, block), (vec![4], Some(7)));
+    // Another account: the flag stays symbolic, and the summary holds in any block.
+    let (assumed, block) = check_with_storage_and_callees(
+        src,
+        &[(4, 0)],
+        &[8],
+        "call 0x9 value=0x0 input=[]\nread 0x4\nwrite 0x5",
+    );
+    assert_eq!((assumed, block), (vec![], None));
+    // DELEGATECALL runs other code on this very storage, whatever that code is.
+    let src = "PUSH1 0x00 DUP1 DUP1 DUP1 PUSH1 0x09 GAS DELEGATECALL POP \
+               PUSH1 0x04 SLOAD @on JUMPI STOP on: PUSH1 0x01 PUSH1 0x05 SSTORE STOP";
+    check_with_storage_and_callees(
+        src,
+        &[(4, 0)],
+        &[9],
+        "delegatecall 0x9 value=0x0 input=[]\nread 0x4\nwrite 0x5",
+    );
+}
+
+#[test]
 fn a_frame_analysed_in_its_block_decides_branches_on_timestamp_and_number() {
     use alloy_primitives::U256;
     use foresight_analyzer::{
@@ -452,6 +514,7 @@ fn a_frame_analysed_in_its_block_decides_branches_on_timestamp_and_number() {
             EntryKey::Empty,
             facts,
             &AnalysisLimits::default(),
+            None,
             None,
         )
     };
@@ -477,6 +540,7 @@ fn check_shaped(src: &str, calldata: &[u8], expected: &str) {
         EntryKey::Any,
         facts,
         &AnalysisLimits::default(),
+        None,
         None,
     );
     assert_lines(&s, expected);
