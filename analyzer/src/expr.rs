@@ -1422,6 +1422,25 @@ pub trait EvalEnv {
 }
 
 impl ExprTable {
+    /// The constant slot whose stored address `e` is: `sload(slot)`, maybe masked to 160
+    /// bits (how a proxy names its implementation).
+    pub fn stored_address_slot(&self, e: Expr) -> Option<U256> {
+        let constant = |e: Expr| match *self.node(e) {
+            Node::Const(c) => Some(c),
+            _ => None,
+        };
+        let mask = U256::MAX >> 96;
+        let loaded = match *self.node(e) {
+            Node::Bin(BinOp::And, a, b) if constant(b) == Some(mask) => a,
+            Node::Bin(BinOp::And, a, b) if constant(a) == Some(mask) => b,
+            _ => e,
+        };
+        match *self.node(loaded) {
+            Node::Sload(slot) => constant(slot),
+            _ => None,
+        }
+    }
+
     /// The node behind `e`.
     pub fn node(&self, e: Expr) -> &Node {
         self.nodes.get(e.0 as usize).unwrap_or(&Node::Top)

@@ -635,9 +635,10 @@ struct FrameStorage {
 
 /// Whether a CALL from `this` to `target`, running `entry`, leaves `this`'s storage as it
 /// was, in the pre-state (see [`CalleeCheck`]): `target` is a precompile, or another account
-/// whose pre-state code is no proxy and, on that entry, makes no call other than STATICCALL
-/// and creates nothing, as far as its complete summary shows. An account without code is not
-/// cleared: the transaction may have created a contract there.
+/// whose pre-state code, on that entry, makes no call other than STATICCALL and creates
+/// nothing, as far as its complete summary shows; or a proxy whose entry only delegates (to
+/// an address its pre-state storage holds at a constant slot) to such code. An account
+/// without code is not cleared: the transaction may have created a contract there.
 fn cannot_reenter(
     cache: &Cache,
     limits: &AnalysisLimits,
@@ -650,23 +651,49 @@ fn cannot_reenter(
     if is_precompile(target) {
         return true;
     }
-    if target == this || deployed.iter().any(|(d, _)| *d == target) {
-        return false;
-    }
-    let Some(code) = state.code(target).filter(|c| !c.is_empty()) else {
-        return false;
+    let runs_quietly = |code_of: Address, delegates: bool| {
+        if code_of == this || deployed.iter().any(|(d, _)| *d == code_of) {
+            return None;
+        }
+        let code = state.code(code_of).filter(|c| !c.is_empty())?;
+        let code_entry = cache.get(Some(code_of), &code, || state.code_hash(code_of));
+        if code_entry.proxy.is_some() {
+            return None;
+        }
+        let summary = code_entry.entry(entry, limits);
+        let mut implementations = Vec::new();
+        for e in summary.effects.iter() {
+            match e {
+                Effect::Call {
+                    kind: CallKind::StaticCall,
+                    ..
+                } => {}
+                Effect::Call {
+                    kind: CallKind::DelegateCall,
+                    target: to,
+                    ..
+                } if delegates => {
+                    let slot = summary.exprs.stored_address_slot(*to)?;
+                    implementations.push(proxy::to_address(state.storage(code_of, slot)));
+                }
+                Effect::Call { .. }
+                | Effect::Create { .. }
+                | Effect::Widen(WideningReason::UnresolvedJump) => return None,
+                _ => {}
+            }
+        }
+        summary.complete.then_some(implementations)
     };
-    let code_entry = cache.get(Some(target), &code, || state.code_hash(target));
-    if code_entry.proxy.is_some() {
+    if target == this {
         return false;
     }
-    let summary = code_entry.entry(entry, limits);
-    summary.complete
-        && summary.effects.iter().all(|e| match e {
-            Effect::Call { kind, .. } => *kind == CallKind::StaticCall,
-            Effect::Create { .. } | Effect::Widen(WideningReason::UnresolvedJump) => false,
-            _ => true,
-        })
+    // The implementations run in the proxy's storage, not in `this`'s: only their calls
+    // could re-enter.
+    runs_quietly(target, true).is_some_and(|implementations| {
+        implementations
+            .into_iter()
+            .all(|i| runs_quietly(i, false).is_some_and(|more| more.is_empty()))
+    })
 }
 
 /// Like [`pre_state_reader`], but a slot of `known.withheld` reads as unknown and one of
@@ -1878,8 +1905,8 @@ mod tests {
 
     use super::*;
 
-    /// Code at some accounts; no storage, balance or nonce.
-    struct Codes(Vec<(Address, Bytes)>);
+    /// Code at some accounts, and one storage slot; no balance or nonce.
+    struct Codes(Vec<(Address, Bytes)>, (Address, U256, U256));
 
     impl StateView for Codes {
         fn code(&self, address: Address) -> Option<Bytes> {
@@ -1888,8 +1915,13 @@ mod tests {
                 .find(|(a, _)| *a == address)
                 .map(|(_, c)| c.clone())
         }
-        fn storage(&self, _: Address, _: U256) -> U256 {
-            U256::ZERO
+        fn storage(&self, address: Address, slot: U256) -> U256 {
+            let (a, s, v) = self.1;
+            if (a, s) == (address, slot) {
+                v
+            } else {
+                U256::ZERO
+            }
         }
         fn balance(&self, _: Address) -> U256 {
             U256::ZERO
@@ -1901,52 +1933,65 @@ mod tests {
 
     #[test]
     fn only_a_callee_that_calls_out_nowhere_cannot_re_enter() {
-        let (this, quiet, reader, loud) = (
+        let (this, quiet, reader, loud, proxy) = (
             Address::repeat_byte(1),
             Address::repeat_byte(2),
             Address::repeat_byte(3),
             Address::repeat_byte(4),
+            Address::repeat_byte(6),
         );
-        // sstore(0, 1); a STATICCALL to 0x09; a CALL to 0x09.
+        // sstore(0, 1); a STATICCALL to 0x09; a CALL to 0x09; a DELEGATECALL to sload(7).
         let stores = Bytes::from_static(&hex!("600160005500"));
         let peeks = Bytes::from_static(&hex!("600080808060095afa5000"));
         let calls = Bytes::from_static(&hex!("60008080808060095af15000"));
-        let state = Codes(vec![
+        let delegates = Bytes::from_static(&hex!("60008080806007545af45000"));
+        let codes = vec![
             (this, stores.clone()),
             (quiet, stores),
             (reader, peeks),
             (loud, calls),
-        ]);
+            (proxy, delegates),
+        ];
         let (cache, limits) = (Cache::default(), AnalysisLimits::default());
-        let clears = |target: Address, deployed: &[(Address, Bytes)]| {
+        let clears = |state: &Codes, target: Address, deployed: &[(Address, Bytes)]| {
             cannot_reenter(
                 &cache,
                 &limits,
-                &state,
+                state,
                 deployed,
                 this,
                 target,
                 EntryKey::Any,
             )
         };
-        assert!(clears(quiet, &[]));
-        assert!(clears(reader, &[]), "a static call changes nothing");
+        let implementation = |a: Address| (proxy, U256::from(7), a.into_word().into());
+        let state = Codes(codes.clone(), implementation(quiet));
+        assert!(clears(&state, quiet, &[]));
+        assert!(clears(&state, reader, &[]), "a static call changes nothing");
+        let precompile = Address::with_last_byte(9);
+        assert!(clears(&state, precompile, &[]), "a precompile runs no code");
+        assert!(!clears(&state, loud, &[]));
         assert!(
-            clears(Address::with_last_byte(9), &[]),
-            "a precompile runs no code"
+            !clears(&state, this, &[]),
+            "the frame's code writes its storage"
         );
-        assert!(!clears(loud, &[]));
+        let nowhere = Address::repeat_byte(5);
+        assert!(!clears(&state, nowhere, &[]), "no code yet: may be created");
+        let created = [(quiet, Bytes::new())];
         assert!(
-            !clears(this, &[]),
-            "the frame's own code writes its storage"
-        );
-        assert!(
-            !clears(Address::repeat_byte(5), &[]),
-            "no code yet: may be created first"
-        );
-        assert!(
-            !clears(quiet, &[(quiet, Bytes::new())]),
+            !clears(&state, quiet, &created),
             "created by the transaction"
+        );
+        assert!(clears(&state, proxy, &[]), "a proxy of quiet code");
+        let state = Codes(codes.clone(), implementation(loud));
+        assert!(
+            !clears(&state, proxy, &[]),
+            "a proxy of code that calls out"
+        );
+        let state = Codes(codes, implementation(this));
+        assert!(
+            !clears(&state, proxy, &[]),
+            "a proxy of the frame's own code"
         );
     }
 }
