@@ -1181,7 +1181,10 @@ impl Interp<'_, '_> {
             };
             let bytes = word.to_be_bytes::<32>();
             let (from, to) = (usize::from(shift), usize::from(shift) + usize::from(len));
-            selector.extend_from_slice(&bytes[from..to.min(32)]);
+            let Some(taken) = bytes.get(from..to.min(32)) else {
+                break;
+            };
+            selector.extend_from_slice(taken);
             if selector.len() >= 4 {
                 break;
             }
