@@ -127,6 +127,8 @@ struct Interp<'a, 's> {
     /// Which callees cannot re-enter the frame (with `storage`, in an analysis of a frame of
     /// a known block).
     callees: Option<CalleeCheck<'s>>,
+    /// The answers `callees` gave, per target and entry (a call in a loop is reached often).
+    cleared: Vec<(U256, EntryKey, bool)>,
     /// The pre-state slots the analysis read through `storage`, with their values.
     assumed: Vec<(U256, U256)>,
     /// Whether a branch left undecided depends on a fixed storage slot (see
@@ -250,6 +252,7 @@ fn analyze<'s>(
         },
         storage,
         callees,
+        cleared: Vec::new(),
         assumed: Vec::new(),
         storage_branches: false,
     };
@@ -1159,10 +1162,19 @@ impl Interp<'_, '_> {
             return false;
         };
         let entry = self.callee_entry(input);
+        if let Some(&(.., known)) = self
+            .cleared
+            .iter()
+            .find(|(t, e, _)| *t == target && *e == entry)
+        {
+            return known;
+        }
         let Some(check) = self.callees.as_mut() else {
             return false;
         };
-        check(crate::proxy::to_address(target), entry) && self.pool.use_block()
+        let cleared = check(crate::proxy::to_address(target), entry) && self.pool.use_block();
+        self.cleared.push((target, entry, cleared));
+        cleared
     }
 
     /// The entry a call's calldata selects: its selector when its first four bytes are
