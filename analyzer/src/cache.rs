@@ -17,7 +17,7 @@ use crate::{
     cfg::Code,
     dispatcher,
     expr::{FrameBlock, FrameFacts},
-    interpret::{AnalysisLimits, CalleeCheck, StorageReader, analyze_entry, analyze_frame},
+    interpret::{AnalysisLimits, PreStateReaders, StorageReader, analyze_entry, analyze_frame},
     proxy::{self, CodeProxy},
     summary::{ContractSummary, EntryKey, EntrySummary},
 };
@@ -116,19 +116,17 @@ impl CodeEntry {
     }
 
     /// The summary of one entry for frames whose calldata is known as `facts` (a shape, or one
-    /// frame's exact calldata), analysed on first use with `limits` (and the frame's storage
-    /// and callees, when given); and whether another frame (`frame` is a fingerprint of the
-    /// asking frame) had the same facts before.
-    #[allow(clippy::too_many_arguments)]
-    pub fn specialised_entry<'s>(
+    /// frame's exact calldata), analysed on first use with `limits` (and what `pre_state`
+    /// reads, when given); and whether another frame (`frame` is a fingerprint of the asking
+    /// frame) had the same facts before.
+    pub fn specialised_entry(
         &self,
         key: EntryKey,
         facts: FrameFacts,
         kind: Specialisation,
         limits: &AnalysisLimits,
         frame: u64,
-        mut storage: Option<StorageReader<'s>>,
-        callees: Option<CalleeCheck<'s>>,
+        mut pre_state: Option<PreStateReaders<'_>>,
     ) -> (Arc<EntrySummary>, bool) {
         let (cache, bound) = match kind {
             Specialisation::Shape => (&self.shaped, MAX_SHAPES_PER_CODE),
@@ -139,7 +137,9 @@ impl CodeEntry {
         let k = (key, facts);
         let cached = cache.read().ok().and_then(|map| map.get(&k).cloned());
         match cached {
-            Some((s, first)) if still_holds(&s, k.1.block, storage.as_mut()) => {
+            Some((s, first))
+                if still_holds(&s, k.1.block, pre_state.as_mut().map(|p| &mut p.storage)) =>
+            {
                 return (s, first != frame);
             }
             Some(_) if kind == Specialisation::Stored => {
@@ -155,8 +155,7 @@ impl CodeEntry {
             key,
             k.1.clone(),
             limits,
-            storage,
-            callees,
+            pre_state,
         ));
         match cache.write() {
             Ok(mut map) if map.len() < bound || map.contains_key(&k) => {
@@ -477,8 +476,10 @@ mod tests {
                 Specialisation::Exact,
                 &limits,
                 0,
-                Some(&mut read),
-                None,
+                Some(PreStateReaders {
+                    storage: &mut read,
+                    callees: None,
+                }),
             );
             s
         };
@@ -511,8 +512,10 @@ mod tests {
                 Specialisation::Exact,
                 &limits,
                 0,
-                Some(&mut read),
-                None,
+                Some(PreStateReaders {
+                    storage: &mut read,
+                    callees: None,
+                }),
             );
             s
         };
@@ -546,7 +549,6 @@ mod tests {
                 Specialisation::Exact,
                 &AnalysisLimits::default(),
                 0,
-                None,
                 None,
             );
             s
@@ -598,8 +600,10 @@ mod tests {
                 Specialisation::Stored,
                 &AnalysisLimits::default(),
                 0,
-                Some(&mut read),
-                None,
+                Some(PreStateReaders {
+                    storage: &mut read,
+                    callees: None,
+                }),
             );
         }
         assert!(!entry.storage_may_decide(EntryKey::Empty));
@@ -638,8 +642,10 @@ mod tests {
             kind,
             &AnalysisLimits::default(),
             0,
-            Some(&mut read),
-            None,
+            Some(PreStateReaders {
+                storage: &mut read,
+                callees: None,
+            }),
         );
         s
     }

@@ -24,7 +24,7 @@ use crate::{
         Env, EvalEnv, Expr, ExprTable, FrameBlock, FrameFacts, FrameSenders, Memo, Seg,
         extend_zero_padded, hash_known_mask,
     },
-    interpret::{AnalysisLimits, CalleeCheck, MAX_OUTPUT_WORDS, StorageReader},
+    interpret::{AnalysisLimits, CalleeCheck, MAX_OUTPUT_WORDS, PreStateReaders},
     proxy::{self, BEACON_IMPLEMENTATION_SLOTS, BEACON_SLOT, CodeProxy, IMPLEMENTATION_SLOTS},
     summary::{CallInput, CallKind, Effect, EntryKey, EntrySummary, Guard},
     untrusted::UntrustedStorage,
@@ -1315,7 +1315,6 @@ impl<'a> Inst<'a> {
                 &limits,
                 frame,
                 None,
-                None,
             );
             if recurs && frame_summary.complete && frame_summary.open {
                 let limits = AnalysisLimits {
@@ -1329,7 +1328,6 @@ impl<'a> Inst<'a> {
                     Specialisation::WideShape,
                     &limits,
                     frame,
-                    None,
                     None,
                 );
                 if wide.complete {
@@ -1376,19 +1374,17 @@ impl<'a> Inst<'a> {
                 let mut callees = |target: Address, entry: EntryKey| {
                     cannot_reenter(cache, general, state, deployed, this, target, entry)
                 };
-                let (reader, callees): (Option<StorageReader<'_>>, Option<CalleeCheck<'_>>) =
-                    match facts.pre_state {
-                        true => (Some(&mut read), Some(&mut callees)),
-                        false => (None, None),
-                    };
+                let pre_state = facts.pre_state.then_some(PreStateReaders {
+                    storage: &mut read,
+                    callees: Some(&mut callees as CalleeCheck<'_>),
+                });
                 let (exact, _) = f.entry.specialised_entry(
                     f.key,
                     facts,
                     Specialisation::Exact,
                     &limits,
                     frame,
-                    reader,
-                    callees,
+                    pre_state,
                 );
                 drop(read);
                 stored_in_transaction = known.stored;
@@ -1424,8 +1420,10 @@ impl<'a> Inst<'a> {
                 Specialisation::Stored,
                 self.limits,
                 0,
-                Some(&mut read),
-                None,
+                Some(PreStateReaders {
+                    storage: &mut read,
+                    callees: None,
+                }),
             );
             drop(read);
             if stored.complete && !stored.open && stored.effects.len() < summary.effects.len() {

@@ -146,6 +146,15 @@ pub type StorageReader<'a> = &'a mut dyn FnMut(U256) -> Option<U256>;
 /// analysis that knows the frame's storage.
 pub type CalleeCheck<'a> = &'a mut dyn FnMut(Address, EntryKey) -> bool;
 
+/// What an analysis of one frame may read of the pre-state: the frame's storage, and, in a
+/// frame of a known block, which callees cannot re-enter it.
+pub struct PreStateReaders<'a> {
+    /// The frame's storage.
+    pub storage: StorageReader<'a>,
+    /// Which callees cannot re-enter the frame (`None`: any may).
+    pub callees: Option<CalleeCheck<'a>>,
+}
+
 /// What a storage load gives in an analysis that knows the frame's storage.
 enum PreState {
     /// The pre-state value.
@@ -194,36 +203,38 @@ const MAX_DEPLOYED: u32 = 0x6000;
 
 /// Analyses one entry of `code`.
 pub fn analyze_entry(code: &Code, key: EntryKey, limits: &AnalysisLimits) -> EntrySummary {
-    analyze(code, key, Known::of_entry(key), limits, None, None)
+    analyze(code, key, Known::of_entry(key), limits, None)
 }
 
 /// Analyses one entry of `code` for one frame whose calldata length (and some or all of its
 /// bytes, and maybe its value) are known: a specialisation, not cached by code hash. Loops over
 /// calldata arrays unroll with their real lengths, branches on known calldata are decided,
 /// and targets computed from calldata resolve.
-pub fn analyze_frame<'s>(
+pub fn analyze_frame(
     code: &Code,
     key: EntryKey,
     facts: FrameFacts,
     limits: &AnalysisLimits,
-    storage: Option<StorageReader<'s>>,
-    callees: Option<CalleeCheck<'s>>,
+    pre_state: Option<PreStateReaders<'_>>,
 ) -> EntrySummary {
     let known = Known {
         frame: Some(facts),
         ..Known::of_entry(key)
     };
-    analyze(code, key, known, limits, storage, callees)
+    analyze(code, key, known, limits, pre_state)
 }
 
-fn analyze<'s>(
+fn analyze(
     code: &Code,
     key: EntryKey,
     known: Known,
     limits: &AnalysisLimits,
-    storage: Option<StorageReader<'s>>,
-    callees: Option<CalleeCheck<'s>>,
+    pre_state: Option<PreStateReaders<'_>>,
 ) -> EntrySummary {
+    let (storage, callees) = match pre_state {
+        Some(p) => (Some(p.storage), p.callees),
+        None => (None, None),
+    };
     let mut it = Interp {
         code,
         limits: *limits,

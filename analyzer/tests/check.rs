@@ -376,7 +376,7 @@ fn check_with_storage_and_callees(
     use foresight_analyzer::{
         AnalysisLimits, Code,
         expr::{FrameBlock, FrameFacts, FrameSenders},
-        interpret::analyze_frame,
+        interpret::{PreStateReaders, analyze_frame},
     };
     let caller: U256 = Address::repeat_byte(1).into_word().into();
     let facts = FrameFacts {
@@ -413,8 +413,10 @@ fn check_with_storage_and_callees(
         EntryKey::Empty,
         facts,
         &limits,
-        Some(&mut read),
-        Some(&mut callees),
+        Some(PreStateReaders {
+            storage: &mut read,
+            callees: Some(&mut callees),
+        }),
     );
     assert_lines(&s, expected);
     let assumed = s.assumed.iter().map(|(slot, _)| slot.to::<u64>()).collect();
@@ -515,7 +517,6 @@ fn a_frame_analysed_in_its_block_decides_branches_on_timestamp_and_number() {
             facts,
             &AnalysisLimits::default(),
             None,
-            None,
         )
     };
     let block = FrameBlock {
@@ -540,7 +541,6 @@ fn check_shaped(src: &str, calldata: &[u8], expected: &str) {
         EntryKey::Any,
         facts,
         &AnalysisLimits::default(),
-        None,
         None,
     );
     assert_lines(&s, expected);
