@@ -154,7 +154,13 @@ impl ParallelConfig {
     /// assert_eq!(config.sequential_regardless(&many, 2), None);
     /// ```
     pub fn sequential_regardless(&self, block: &Block, threads: usize) -> Option<String> {
-        let n = block.transactions.len();
+        let gas: Vec<u64> = block.transactions.iter().map(weight).collect();
+        self.sequential_for(&gas, threads)
+    }
+
+    /// [`Self::sequential_regardless`] for transactions of these weights.
+    fn sequential_for(&self, gas: &[u64], threads: usize) -> Option<String> {
+        let n = gas.len();
         if n < self.min_transactions {
             return Some(format!(
                 "{n} transactions, fewer than {}",
@@ -164,8 +170,7 @@ impl ParallelConfig {
         if threads < 2 && self.min_speedup > 0.0 {
             return Some("one thread".to_owned());
         }
-        let gas: Vec<u64> = block.transactions.iter().map(weight).collect();
-        let best = self.estimated_speedup(&gas, &vec![0; n], threads);
+        let best = self.estimated_speedup(gas, &vec![0; n], threads);
         (best < self.min_speedup).then(|| {
             format!(
                 "at most {best:.2}x on {threads} threads if nothing conflicts, below {:.2}x",
@@ -279,7 +284,7 @@ pub fn execute_parallel(
         execute_ms: 0.0,
         commit_ms: 0.0,
     };
-    let sequential_reason = if let Some(reason) = config.sequential_regardless(block, threads) {
+    let sequential_reason = if let Some(reason) = config.sequential_for(&gas, threads) {
         Some(reason)
     } else if predictions.len() != n {
         Some(format!(
