@@ -24,7 +24,7 @@ use crate::{
         Env, EvalEnv, Expr, ExprTable, FrameBlock, FrameFacts, FrameSenders, Memo, Seg,
         extend_zero_padded, hash_known_mask,
     },
-    interpret::{AnalysisLimits, CalleeCheck, MAX_OUTPUT_WORDS, PreStateReaders},
+    interpret::{AnalysisLimits, CalleeCheck, MAX_RETURN_WORDS, PreStateReaders},
     proxy::{self, BEACON_IMPLEMENTATION_SLOTS, BEACON_SLOT, CodeProxy, IMPLEMENTATION_SLOTS},
     summary::{CallInput, CallKind, Effect, EntryKey, EntrySummary, Guard},
     untrusted::UntrustedStorage,
@@ -291,6 +291,10 @@ struct Frame<'t> {
     serial: u32,
     /// Whether the frame runs init code: what it returns is the code of `this`.
     creation: bool,
+    /// Whether the frame may run late: after frames instantiated after it (its call, or a
+    /// caller's, is a late run; see [`crate::EntrySummary::late`]). What it reads from the
+    /// pre-state and returns from storage may then be stale.
+    late: bool,
 }
 
 impl Frame<'_> {
@@ -314,7 +318,7 @@ impl Frame<'_> {
 /// [`Inst::stale_reads`]).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StaleReads {
-    /// Accounts whose frames' returned words are not read from their storage.
+    /// Accounts whose frames' words read from storage late runs do not take.
     pub(crate) accounts: Vec<Address>,
     /// Slots not read from the pre-state.
     pub(crate) slots: Vec<Location>,
@@ -390,11 +394,11 @@ pub(crate) struct Inst<'a> {
     deployed: Vec<(Address, Bytes)>,
     /// See [`Prediction::creators`].
     creators: Vec<(Address, u64)>,
-    /// Accounts whose frames returned a word read from their storage that was taken as
-    /// known (their storage was not yet written when the frame was instantiated).
-    trusted_returns: Vec<Address>,
+    /// Accounts whose frames returned to a late run of a call a word read from their
+    /// storage (see [`Self::late_return`]).
+    trusted_late: Vec<Address>,
     /// Accounts whose storage the transaction writes (as found by an earlier run of this
-    /// pass): a word their frames return from storage may be stale wherever the frame runs.
+    /// pass): a late run takes no word their frames return from storage.
     stale_storage: Vec<Address>,
     /// Pre-state values frames took as known, with the number of the frame.
     known_loads: Vec<(Location, u32)>,
@@ -406,6 +410,11 @@ pub(crate) struct Inst<'a> {
     stale_slots: Vec<Location>,
     /// The call depth of each frame, by number.
     frame_depths: Vec<u32>,
+    /// Whether each frame, by number, may run late (see `Frame::late`).
+    frame_late: Vec<bool>,
+    /// Whether the call or creation being instantiated may run late: the frame making it
+    /// may, or its summary lists a late run of it.
+    late_callee: bool,
     /// What the frames on the call stack had stored at constant slots before the calls now
     /// running (see [`crate::EntrySummary::call_stores`]), innermost last; `None` once a
     /// frame wrote the slot since. Frames that re-enter those contracts read these values.
@@ -427,7 +436,11 @@ pub(crate) struct Inst<'a> {
 /// word.
 #[derive(Debug, Clone, PartialEq)]
 struct FrameReturn {
+    /// The account whose storage the frame used.
+    account: Address,
     words: Box<[Option<U256>]>,
+    /// Per word, whether it reads the frame's storage.
+    stored: Box<[bool]>,
     loads: Box<[Location]>,
 }
 
@@ -445,6 +458,9 @@ impl FrameReturn {
         if words.iter().all(Option::is_none) {
             return None;
         }
+        let stored = (0..n)
+            .map(|i| self.reads_storage(i) || other.reads_storage(i))
+            .collect();
         let mut loads = self.loads.into_vec();
         for l in &other.loads {
             if !loads.contains(l) {
@@ -452,8 +468,27 @@ impl FrameReturn {
             }
         }
         Some(Self {
+            account: self.account,
             words,
+            stored,
             loads: loads.into_boxed_slice(),
+        })
+    }
+
+    fn reads_storage(&self, word: usize) -> bool {
+        self.stored.get(word).copied().unwrap_or(false)
+    }
+
+    /// The words that do not read the frame's storage (`None` when there are none).
+    fn without_storage(&self) -> Option<Self> {
+        let words: Box<[Option<U256>]> = (0..self.words.len())
+            .map(|i| self.words[i].filter(|_| !self.reads_storage(i)))
+            .collect();
+        words.iter().any(Option::is_some).then(|| Self {
+            account: self.account,
+            words,
+            stored: self.stored.clone(),
+            loads: self.loads.clone(),
         })
     }
 }
@@ -763,7 +798,7 @@ impl<'a> Inst<'a> {
             created: Vec::new(),
             deployed: Vec::new(),
             creators: Vec::new(),
-            trusted_returns: Vec::new(),
+            trusted_late: Vec::new(),
             stale_storage: Vec::new(),
             known_loads: Vec::new(),
             storage_writes: Vec::new(),
@@ -772,13 +807,14 @@ impl<'a> Inst<'a> {
             settled: Vec::new(),
             settled_from_inputs: Vec::new(),
             frame_depths: Vec::new(),
+            frame_late: Vec::new(),
+            late_callee: false,
             unordered: false,
         }
     }
 
-    /// This pass, taking neither a word read from the storage of one of `reads.accounts` as
-    /// returned by their frames, nor one of `reads.slots` from the pre-state (see
-    /// [`Self::stale_reads`]).
+    /// This pass, taking none of `reads.slots` from the pre-state, and no word the frames of
+    /// `reads.accounts` return from storage at a late run (see [`Self::stale_reads`]).
     pub(crate) fn distrusting(mut self, reads: &StaleReads) -> Self {
         self.stale_storage.clone_from(&reads.accounts);
         self.stale_slots.clone_from(&reads.slots);
@@ -791,38 +827,37 @@ impl<'a> Inst<'a> {
     /// its summary's business. Two cases escape that:
     /// - a frame's load of a slot one of its callees writes (a delegate writing the caller's
     ///   storage): the load may come after the call;
-    /// - when a summary makes its calls out of the order it lists them (a loop calling one
-    ///   site again, paths calling in different orders; see
-    ///   [`crate::EntrySummary::ordered`]), a frame instantiated before another may run after
-    ///   it: a balance read back before the swap that transfers to it. Then every load of a
-    ///   slot another frame writes, and every word of storage a frame returned from an account
-    ///   whose storage the transaction writes, is suspect.
+    /// - a frame that may run late (see `Frame::late`) runs after frames instantiated after
+    ///   it: a balance read back, by a call that also ran before, after the swap that
+    ///   transfers to it. Its loads of a slot another frame writes are suspect, and so are
+    ///   the words a late run took from the storage of an account the transaction writes.
     ///
     /// A pass with such reads is run again, distrusting them.
     pub(crate) fn stale_reads(&self) -> StaleReads {
         let mut accounts: Vec<Address> = self
-            .trusted_returns
+            .trusted_late
             .iter()
             .copied()
             .filter(|a| {
-                self.unordered
-                    && !self.stale_storage.contains(a)
+                !self.stale_storage.contains(a)
                     && self.storage_writes.iter().any(|(l, _)| l.address() == *a)
             })
             .collect();
         accounts.sort_unstable();
         accounts.dedup();
-        let mut slots: Vec<Location> =
-            self.known_loads
-                .iter()
-                .filter(|&&(l, f)| {
-                    !self.stale_slots.contains(&l)
-                        && self.storage_writes.iter().any(|&(w, g)| {
-                            w == l && g != f && (self.unordered || self.descends(g, f))
-                        })
-                })
-                .map(|&(l, _)| l)
-                .collect();
+        let late = |f: u32| self.frame_late.get(f as usize).copied().unwrap_or(true);
+        let mut slots: Vec<Location> = self
+            .known_loads
+            .iter()
+            .filter(|&&(l, f)| {
+                !self.stale_slots.contains(&l)
+                    && self
+                        .storage_writes
+                        .iter()
+                        .any(|&(w, g)| w == l && g != f && (late(f) || self.descends(g, f)))
+            })
+            .map(|&(l, _)| l)
+            .collect();
         slots.sort_unstable();
         slots.dedup();
         StaleReads { accounts, slots }
@@ -1129,6 +1164,23 @@ impl<'a> Inst<'a> {
         self.with_env(f, |env, memo| t.eval_memo(e, env, memo))
     }
 
+    /// Evaluates `e` for `f` taking the slots this pass distrusts ([`Self::distrusting`])
+    /// from the pre-state all the same: for the words a frame returns from its storage. A
+    /// run of its call that is not late comes after every frame instantiated before it and
+    /// before every other, so that storage holds what the pre-state and those frames' writes
+    /// say; a late run takes such words only while the transaction writes none of that
+    /// storage (see [`Self::late_return`]).
+    fn eval_trusting(&mut self, t: &ExprTable, e: Expr, f: &Frame<'_>) -> Option<U256> {
+        if self.stale_slots.is_empty() {
+            return self.eval(t, e, f);
+        }
+        let distrusted = std::mem::take(&mut self.stale_slots);
+        // Not through the memo: it holds the values taken with the slots distrusted.
+        let v = self.with_env(f, |env, _| t.eval(e, env));
+        self.stale_slots = distrusted;
+        v
+    }
+
     fn eval_seg(&mut self, t: &ExprTable, s: &Seg, f: &Frame<'_>, out: &mut Vec<u8>) -> bool {
         self.with_env(f, |env, memo| {
             t.eval_segs_memo(std::slice::from_ref(s), env, out, memo)
@@ -1193,6 +1245,7 @@ impl<'a> Inst<'a> {
                     written_before: 0,
                     serial: 0,
                     creation: true,
+                    late: false,
                 };
                 self.run_frame(frame);
             }
@@ -1243,6 +1296,7 @@ impl<'a> Inst<'a> {
                     written_before: 0,
                     serial: 0,
                     creation: false,
+                    late: false,
                 };
                 self.run_frame(frame);
             }
@@ -1266,6 +1320,7 @@ impl<'a> Inst<'a> {
         }
         f.serial = self.frames;
         self.frame_depths.push(f.depth);
+        self.frame_late.push(f.late);
         self.frames += 1;
         // What earlier frames at this depth (and their callees) returned is not this frame's.
         self.returned.retain(|r| r.depth < f.depth);
@@ -1364,6 +1419,7 @@ impl<'a> Inst<'a> {
                 let limits = AnalysisLimits {
                     max_steps: limits.max_steps.max(EXACT_MAX_STEPS),
                     max_states_per_point: EXACT_STATES_PER_POINT,
+                    max_output_words: MAX_RETURN_WORDS,
                     ..limits
                 };
                 let known = storage.unwrap_or_default();
@@ -1513,15 +1569,21 @@ impl<'a> Inst<'a> {
                 } => {
                     let mark = self.in_flight.len();
                     self.note_stores_before(&summary, index, &f);
+                    self.late_callee = f.late || summary.runs_late(index);
                     let ret = self.call(&f, t, *kind, *target, *value, input);
                     self.in_flight.truncate(mark);
                     for pc in summary.call_pcs(index) {
-                        self.record_return(f.depth, pc, ret.clone());
+                        let ret = match &ret {
+                            Some(r) if f.late || summary.late_at(pc) => self.late_return(r),
+                            _ => ret.clone(),
+                        };
+                        self.record_return(f.depth, pc, ret);
                     }
                 }
                 Effect::Create {
                     value, salt, init, ..
                 } => {
+                    self.late_callee = f.late || summary.runs_late(index);
                     self.create(&f, t, *value, *salt, init, creates);
                     creates += 1;
                 }
@@ -1562,37 +1624,44 @@ impl<'a> Inst<'a> {
         // Storage values come from the pre-state: once the transaction may have written this
         // account's storage, a value returned from it may be stale (a balance read back
         // after a transfer), so it stays unknown.
-        let wrote_here = self.stale_storage.contains(&f.this)
-            || self
-                .storage_writes
-                .iter()
-                .any(|(l, _)| l.address() == f.this);
-        let before = self.loads.len();
-        let mut trusted = false;
-        // Only the words a caller's output region can name (each may read storage).
-        let words: Box<[Option<U256>]> = summary
-            .returns
-            .as_deref()?
+        let wrote_here = self
+            .storage_writes
             .iter()
-            .take(MAX_OUTPUT_WORDS as usize)
-            .map(|&w| match (wrote_here, t.reads_storage(w)) {
+            .any(|(l, _)| l.address() == f.this);
+        let before = self.loads.len();
+        let returns = summary.returns.as_deref()?;
+        let n = returns.len().min(MAX_RETURN_WORDS as usize);
+        let (mut words, mut stored) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for &w in &returns[..n] {
+            let from_storage = t.reads_storage(w);
+            words.push(match (wrote_here, from_storage) {
                 (true, true) => None,
-                (false, true) => {
-                    let v = self.eval(t, w, &f);
-                    trusted |= v.is_some();
-                    v
-                }
+                (false, true) => self.eval_trusting(t, w, &f),
                 (_, false) => self.eval(t, w, &f),
-            })
-            .collect();
-        if trusted {
-            self.trusted_returns.push(f.this);
+            });
+            stored.push(from_storage);
         }
         let loads = self.loads.split_off(before).into_boxed_slice();
-        words
-            .iter()
-            .any(Option::is_some)
-            .then_some(FrameReturn { words, loads })
+        words.iter().any(Option::is_some).then(|| FrameReturn {
+            account: f.this,
+            words: words.into_boxed_slice(),
+            stored: stored.into_boxed_slice(),
+            loads,
+        })
+    }
+
+    /// What a late run of a call (see `Frame::late`) takes of what its frame returned: it may
+    /// come after frames instantiated since, so the words read from the frame's storage only
+    /// while the transaction is not found to write that storage (the account joins
+    /// `trusted_late`, which [`Self::stale_reads`] checks).
+    fn late_return(&mut self, r: &FrameReturn) -> Option<FrameReturn> {
+        if self.stale_storage.contains(&r.account) {
+            return r.without_storage();
+        }
+        if (0..r.words.len()).any(|i| r.words[i].is_some() && r.reads_storage(i)) {
+            self.trusted_late.push(r.account);
+        }
+        Some(r.clone())
     }
 
     /// Records what the call instruction at `pc` of the frame at `depth` returned; the words
@@ -1737,6 +1806,7 @@ impl<'a> Inst<'a> {
             written_before: 0,
             serial: 0,
             creation: false,
+            late: self.late_callee,
         };
         self.run_frame(callee)
     }
@@ -1892,6 +1962,7 @@ impl<'a> Inst<'a> {
             written_before: 0,
             serial: 0,
             creation: true,
+            late: self.late_callee,
         };
         self.run_frame(frame);
     }

@@ -42,6 +42,9 @@ pub struct AnalysisLimits {
     /// context per level): such an entry would exhaust `max_steps` and widen anyway, so it is
     /// widened as soon as the bound is passed.
     pub max_contexts_per_point: usize,
+    /// Most words of a call's output region that name what the call returned (see
+    /// [`DEFAULT_OUTPUT_WORDS`]); a longer region becomes unknown.
+    pub max_output_words: u32,
 }
 
 impl Default for AnalysisLimits {
@@ -51,6 +54,7 @@ impl Default for AnalysisLimits {
             max_states_per_point: 2,
             max_nodes: 40_000,
             max_contexts_per_point: 128,
+            max_output_words: DEFAULT_OUTPUT_WORDS,
         }
     }
 }
@@ -112,6 +116,9 @@ struct Interp<'a, 's> {
     pushes: HashMap<u32, Expr>,
     /// `(effect index, pc)` of every call instruction reached.
     call_sites: Vec<(u32, u32)>,
+    /// `(effect index, pc)` of the runs of call and create instructions that some path makes
+    /// after a call listed later (see [`EntrySummary::late`]).
+    late: Vec<(u32, u32)>,
     /// Per call effect, the `(slot, value)` pairs every path that made it had last stored at
     /// a constant slot (see [`EntrySummary::call_stores`]).
     call_stores: HashMap<usize, Vec<(Expr, Expr)>>,
@@ -169,12 +176,14 @@ enum PreState {
 const MAX_ASSUMED: usize = 64;
 
 /// Most words of an entry's RETURN that its summary keeps.
-const MAX_RETURN_WORDS: u32 = 8;
+pub(crate) const MAX_RETURN_WORDS: u32 = 8;
 
-/// Most words of a call's output region that name what the call returned: two (a pair of
-/// addresses). Naming the three words of `getReserves()` multiplied the states of the swaps
-/// workload's router analysis past its budget, for no gain on the mainnet corpus.
-pub(crate) const MAX_OUTPUT_WORDS: u32 = 2;
+/// Most words of a call's output region that name what the call returned, by default: two
+/// (a pair of addresses). Naming the three words of `getReserves()` multiplied the states of
+/// the swaps workload's router analysis past its budget, for no gain on the mainnet corpus.
+/// The analysis of one frame's exact calldata names as many as a summary returns (eight): a
+/// struct getter of seven words, whose third names the seller paid (block 5283152).
+pub const DEFAULT_OUTPUT_WORDS: u32 = 2;
 
 /// What an entry returns, joined over the RETURNs (and STOPs) reached so far.
 enum Returns {
@@ -254,6 +263,7 @@ fn analyze(
         tags: Vec::new(),
         pushes: HashMap::default(),
         call_sites: Vec::new(),
+        late: Vec::new(),
         call_stores: HashMap::default(),
         exit_stores: None,
         returns: Returns::Unseen,
@@ -289,6 +299,8 @@ fn analyze(
     }
     it.call_sites.sort_unstable();
     it.call_sites.dedup();
+    it.late.sort_unstable();
+    it.late.dedup();
     let block = it.pool.used_block();
     let mut call_stores: Vec<(u32, (Expr, Expr))> = it
         .call_stores
@@ -305,6 +317,7 @@ fn analyze(
         effects: it.effects,
         guards: it.guards.into_iter().map(Vec::into_boxed_slice).collect(),
         call_sites: it.call_sites.into_boxed_slice(),
+        late: it.late.into_boxed_slice(),
         // Paths an incomplete analysis did not follow may have stored otherwise.
         call_stores: match it.complete {
             true => call_stores.into_boxed_slice(),
@@ -383,11 +396,14 @@ impl Interp<'_, '_> {
     }
 
     /// Notes that the path of `st` made the call or creation at `index` of the effects
-    /// (`None`: past the bound, whose order is not known).
-    fn called(&mut self, st: &mut State, index: Option<usize>) {
+    /// (`None`: past the bound, whose order is not known) with the instruction at `pc`.
+    fn called(&mut self, st: &mut State, index: Option<usize>, pc: usize) {
         let index = index.map_or(u32::MAX, |i| u32::try_from(i).unwrap_or(u32::MAX));
         if st.last_call > index || index == u32::MAX {
             self.unordered = true;
+            if index != u32::MAX {
+                self.late.push((index, pc as u32));
+            }
         }
         st.last_call = st.last_call.max(index.saturating_add(1));
     }
@@ -492,7 +508,7 @@ impl Interp<'_, '_> {
         st.forget(|e| pool.mentions_returned(e, pc as u32));
         let words = self
             .small(len)
-            .filter(|n| *n > 0 && n.is_multiple_of(32) && *n <= 32 * MAX_OUTPUT_WORDS);
+            .filter(|n| *n > 0 && n.is_multiple_of(32) && *n <= 32 * self.limits.max_output_words);
         match (words, self.pool.split_offset(off)) {
             (Some(n), Some(at)) => self.write_returned_words(st, pc as u32, at, n / 32),
             _ => self.clobber(st, off, len),
@@ -527,7 +543,7 @@ impl Interp<'_, '_> {
     /// memory under words named here).
     fn copy_return_data(&mut self, st: &mut State, m: Expr) {
         if let (ReturnData::Call(pc), Some(at)) = (st.return_data, self.pool.split_offset(m)) {
-            self.write_returned_words(st, pc, at, MAX_OUTPUT_WORDS);
+            self.write_returned_words(st, pc, at, DEFAULT_OUTPUT_WORDS);
         }
     }
 
@@ -541,9 +557,9 @@ impl Interp<'_, '_> {
         let ReturnData::Call(pc) = st.return_data else {
             return None;
         };
-        let len = self.pool.small(u64::from(32 * MAX_OUTPUT_WORDS));
+        let len = self.pool.small(u64::from(32 * DEFAULT_OUTPUT_WORDS));
         let words = self.memory_words(st, off, len)?;
-        let forwarded = (0..MAX_OUTPUT_WORDS)
+        let forwarded = (0..DEFAULT_OUTPUT_WORDS)
             .zip(&words)
             .all(|(k, w)| *w == self.pool.returned(pc, 32 * k));
         forwarded.then_some(words)
@@ -1005,7 +1021,7 @@ impl Interp<'_, '_> {
                         self.call_sites.push((i as u32, pc as u32));
                         self.note_call_stores(i, &st);
                     }
-                    self.called(&mut st, index);
+                    self.called(&mut st, index, pc);
                     self.call_output(&mut st, pc, out_off, out_len);
                     st.return_data = ReturnData::Call(pc as u32);
                     st.dirty |= may_reenter;
@@ -1035,7 +1051,7 @@ impl Interp<'_, '_> {
                         },
                         &st.guards,
                     );
-                    self.called(&mut st, index);
+                    self.called(&mut st, index, pc);
                     st.return_data = ReturnData::Unknown;
                     self.creates = self.creates.saturating_add(1);
                     st.dirty |= self.storage.is_some();

@@ -133,6 +133,11 @@ pub struct EntrySummary {
     /// may come from several call instructions, and one instruction may make several call
     /// effects (on different paths); [`crate::expr::Node::Returned`] names the instruction.
     pub call_sites: Box<[(u32, u32)]>,
+    /// The runs that may come late: `(effect index, pc)` of the call and create instructions
+    /// that some path runs after making a call listed later (or the same call again),
+    /// ascending. Instantiation runs each effect once, in list order: what a late run's
+    /// frame reads and returns may differ from what that one run saw.
+    pub late: Box<[(u32, u32)]>,
     /// What every path that makes a call had last stored at constant slots of the frame's
     /// own storage before it: `(effect index, (slot, value))`, ascending (empty when the
     /// analysis is incomplete). A lock flag set
@@ -313,6 +318,16 @@ impl EntrySummary {
     /// the call of effect `index`.
     pub fn stores_before(&self, index: usize) -> impl Iterator<Item = (Expr, Expr)> + '_ {
         entries_of(&self.call_stores, index)
+    }
+
+    /// Whether some run of effect `index` may come late (see [`Self::late`]).
+    pub fn runs_late(&self, index: usize) -> bool {
+        entries_of(&self.late, index).next().is_some()
+    }
+
+    /// Whether the run of the call instruction at `pc` may come late (see [`Self::late`]).
+    pub fn late_at(&self, pc: u32) -> bool {
+        self.late.iter().any(|&(_, p)| p == pc)
     }
 
     /// The program counters of the call instructions behind effect `index`.

@@ -752,18 +752,24 @@ fn holder() -> Bytes {
     .into()
 }
 
-#[test]
-fn a_getter_instantiated_before_the_call_that_runs_first_is_not_trusted() {
-    // P, with calldata: SET on H, then back to the path without calldata, which GETs H's
-    // slot 0 and calls the address it returns. The summary lists the GET first (its path is
-    // found first), so instantiation reaches it before the SET: the pre-state's Q is stale
-    // on the path that runs (which calls 0x01).
+/// H (a [`holder`]) holding Q, whose code stores 1 at its slot 0: `(H, Q, state)`.
+fn holder_of_q() -> (Address, Address, Mem) {
     let (h, q) = (Address::repeat_byte(0x5a), Address::repeat_byte(0x5b));
     let mut st = Mem::default();
     st.code.insert(h, holder());
     st.code.insert(q, hex!("600160005500").to_vec().into());
     st.storage
         .insert((h, U256::ZERO), U256::from_be_slice(q.as_slice()));
+    (h, q, st)
+}
+
+#[test]
+fn a_getter_instantiated_before_the_call_that_runs_first_is_not_trusted() {
+    // P, with calldata: SET on H, then back to the path without calldata, which GETs H's
+    // slot 0 and calls the address it returns. The summary lists the GET first (its path is
+    // found first), so instantiation reaches it before the SET: the pre-state's Q is stale
+    // on the path that runs (which calls 0x01).
+    let (h, q, mut st) = holder_of_q();
     // CALLDATASIZE ? goto set : fall into get
     let mut p_code = vec![0x36, 0x60, 0x00, 0x57, 0x5b];
     p_code.extend(call_code(Some(h), Some(GET)));
@@ -799,6 +805,38 @@ fn a_getter_instantiated_before_the_call_that_runs_first_is_not_trusted() {
     assert!(!p.access.is_everything(), "{:?}", p.details);
     assert!(p.access.may_write(&Location::storage(q, U256::ZERO)));
     assert!(p.access.may_write(&Location::storage(h, U256::ZERO)));
+}
+
+#[test]
+fn a_getter_called_again_later_is_trusted_where_it_runs_first() {
+    // P: GET from H, call the address it returned, SET on H, then the same GET again. The
+    // two GETs are one effect, whose second run comes after the SET: what the first run
+    // returned is still the pre-state's Q, and the prediction follows it.
+    let (h, q, mut st) = holder_of_q();
+    let mut p_code = call_code(Some(h), Some(GET));
+    p_code.extend(call_code(None, None));
+    p_code.extend(call_code(Some(h), Some(SET)));
+    p_code.extend(call_code(Some(h), Some(GET)));
+    p_code.push(0x00);
+    st.code.insert(P, p_code.into());
+    let p = predict_call(&st, P);
+    assert!(!p.access.is_everything(), "{:?}", p.details);
+    assert!(p.access.may_write(&Location::storage(q, U256::ZERO)));
+
+    // The address the second GET returns is what the SET left (0x01), not Q: a call to it
+    // is not taken from the first run.
+    let mut p_code = call_code(Some(h), Some(GET));
+    p_code.extend(call_code(Some(h), Some(SET)));
+    p_code.extend(call_code(Some(h), Some(GET)));
+    p_code.extend(call_code(None, None));
+    p_code.push(0x00);
+    st.code.insert(P, p_code.into());
+    let p = predict_call(&st, P);
+    assert!(
+        !p.access.reads.contains(&Location::code(q)) || p.access.is_everything(),
+        "followed the stale getter: {:?}",
+        p.access
+    );
 }
 
 /// The prediction of a call from A to `to` without calldata, against `st`.
