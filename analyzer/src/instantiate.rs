@@ -439,8 +439,8 @@ struct FrameReturn {
     /// The account whose storage the frame used.
     account: Address,
     words: Box<[Option<U256>]>,
-    /// Per word, whether it reads the frame's storage.
-    stored: Box<[bool]>,
+    /// Bit `i` set: word `i` reads the frame's storage (at most [`MAX_RETURN_WORDS`] words).
+    stored: u8,
     loads: Box<[Location]>,
 }
 
@@ -458,9 +458,7 @@ impl FrameReturn {
         if words.iter().all(Option::is_none) {
             return None;
         }
-        let stored = (0..n)
-            .map(|i| self.reads_storage(i) || other.reads_storage(i))
-            .collect();
+        let stored = self.stored | other.stored;
         let mut loads = self.loads.into_vec();
         for l in &other.loads {
             if !loads.contains(l) {
@@ -476,7 +474,7 @@ impl FrameReturn {
     }
 
     fn reads_storage(&self, word: usize) -> bool {
-        self.stored.get(word).copied().unwrap_or(false)
+        word < MAX_RETURN_WORDS as usize && self.stored & (1 << word) != 0
     }
 
     /// The words that do not read the frame's storage (`None` when there are none).
@@ -487,7 +485,7 @@ impl FrameReturn {
         words.iter().any(Option::is_some).then(|| Self {
             account: self.account,
             words,
-            stored: self.stored.clone(),
+            stored: self.stored,
             loads: self.loads.clone(),
         })
     }
@@ -1631,21 +1629,21 @@ impl<'a> Inst<'a> {
         let before = self.loads.len();
         let returns = summary.returns.as_deref()?;
         let n = returns.len().min(MAX_RETURN_WORDS as usize);
-        let (mut words, mut stored) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        for &w in &returns[..n] {
+        let (mut words, mut stored) = (Vec::with_capacity(n), 0u8);
+        for (i, &w) in returns[..n].iter().enumerate() {
             let from_storage = t.reads_storage(w);
             words.push(match (wrote_here, from_storage) {
                 (true, true) => None,
                 (false, true) => self.eval_trusting(t, w, &f),
                 (_, false) => self.eval(t, w, &f),
             });
-            stored.push(from_storage);
+            stored |= u8::from(from_storage) << i;
         }
         let loads = self.loads.split_off(before).into_boxed_slice();
         words.iter().any(Option::is_some).then(|| FrameReturn {
             account: f.this,
             words: words.into_boxed_slice(),
-            stored: stored.into_boxed_slice(),
+            stored,
             loads,
         })
     }

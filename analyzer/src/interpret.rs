@@ -177,6 +177,8 @@ const MAX_ASSUMED: usize = 64;
 
 /// Most words of an entry's RETURN that its summary keeps.
 pub(crate) const MAX_RETURN_WORDS: u32 = 8;
+// Instantiation keeps, per returned word, whether it reads storage in one byte.
+const _: () = assert!(MAX_RETURN_WORDS <= 8);
 
 /// Most words of a call's output region that name what the call returned, by default: two
 /// (a pair of addresses). Naming the three words of `getReserves()` multiplied the states of
