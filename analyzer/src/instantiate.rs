@@ -1500,7 +1500,7 @@ impl<'a> Inst<'a> {
             self.everything = true;
             return None;
         }
-        self.unordered |= !summary.ordered;
+        self.unordered |= !summary.ordered();
         // The pre-state values the summary took as known decided its paths: an earlier
         // transaction that writes one invalidates the prediction.
         self.assumed.extend(

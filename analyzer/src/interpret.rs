@@ -104,9 +104,6 @@ struct Interp<'a, 's> {
     seen: HashMap<Effect, usize>,
     steps: u32,
     complete: bool,
-    /// Whether some path makes its calls or creations out of the order the effects list
-    /// them (see [`EntrySummary::ordered`]).
-    unordered: bool,
     creates: u8,
     /// Per expression, once computed: the JUMPDEST it names if it is such a constant
     /// (`None` inside: it is not; `None` outside: not computed yet). Contexts are computed at
@@ -117,7 +114,7 @@ struct Interp<'a, 's> {
     /// `(effect index, pc)` of every call instruction reached.
     call_sites: Vec<(u32, u32)>,
     /// `(effect index, pc)` of the runs of call and create instructions that some path makes
-    /// after a call listed later (see [`EntrySummary::late`]).
+    /// after a call listed later, or past the bound on effects (see [`EntrySummary::late`]).
     late: Vec<(u32, u32)>,
     /// Per call effect, the `(slot, value)` pairs every path that made it had last stored at
     /// a constant slot (see [`EntrySummary::call_stores`]).
@@ -259,7 +256,6 @@ fn analyze(
         guards: Vec::new(),
         seen: HashMap::default(),
         steps: 0,
-        unordered: false,
         complete: true,
         creates: 0,
         tags: Vec::new(),
@@ -343,7 +339,6 @@ fn analyze(
         assumed: it.assumed.into_boxed_slice(),
         block,
         storage_branches: it.storage_branches,
-        ordered: !it.unordered,
     };
     summary.open = summary.has_open_effect();
     summary
@@ -402,10 +397,7 @@ impl Interp<'_, '_> {
     fn called(&mut self, st: &mut State, index: Option<usize>, pc: usize) {
         let index = index.map_or(u32::MAX, |i| u32::try_from(i).unwrap_or(u32::MAX));
         if st.last_call > index || index == u32::MAX {
-            self.unordered = true;
-            if index != u32::MAX {
-                self.late.push((index, pc as u32));
-            }
+            self.late.push((index, pc as u32));
         }
         st.last_call = st.last_call.max(index.saturating_add(1));
     }

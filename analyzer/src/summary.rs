@@ -135,7 +135,8 @@ pub struct EntrySummary {
     pub call_sites: Box<[(u32, u32)]>,
     /// The runs that may come late: `(effect index, pc)` of the call and create instructions
     /// that some path runs after making a call listed later (or the same call again),
-    /// ascending. Instantiation runs each effect once, in list order: what a late run's
+    /// ascending; a call past the bound on effects, whose place is not known, has index
+    /// `u32::MAX`. Instantiation runs each effect once, in list order: what a late run's
     /// frame reads and returns may differ from what that one run saw.
     pub late: Box<[(u32, u32)]>,
     /// What every path that makes a call had last stored at constant slots of the frame's
@@ -174,11 +175,6 @@ pub struct EntrySummary {
     /// frame's storage from the pre-state decides it, and may drop the effects of the side
     /// not taken (see [`crate::interpret::analyze_frame`]).
     pub storage_branches: bool,
-    /// Whether every path makes its calls and creations in the order the effects list them
-    /// (no loop calls one site twice, no path calls a later-listed site before an earlier
-    /// one). Instantiation follows the list: only then do the frames it instantiates first
-    /// run first.
-    pub ordered: bool,
 }
 
 impl EntrySummary {
@@ -318,6 +314,14 @@ impl EntrySummary {
     /// the call of effect `index`.
     pub fn stores_before(&self, index: usize) -> impl Iterator<Item = (Expr, Expr)> + '_ {
         entries_of(&self.call_stores, index)
+    }
+
+    /// Whether every path makes its calls and creations in the order the effects list them
+    /// (no loop calls one site twice, no path calls a later-listed site before an earlier
+    /// one): no run comes late ([`Self::late`]). Instantiation follows the list: only then
+    /// do the frames it instantiates first run first.
+    pub fn ordered(&self) -> bool {
+        self.late.is_empty()
     }
 
     /// Whether some run of effect `index` may come late (see [`Self::late`]).
